@@ -1,0 +1,108 @@
+package config
+
+import (
+	"os"
+	"time"
+)
+
+// Values of Config.Output.
+const (
+	// OutputCloudWatch publishes with PutMetricData (the default).
+	OutputCloudWatch = "cloudwatch"
+	// OutputStdout prints each request that would be sent as one JSON line.
+	OutputStdout = "stdout"
+)
+
+// Values returned by Config.Source: where a key's effective value came
+// from, in order of precedence.
+const (
+	SourceFlag    = "flag"
+	SourceEnv     = "env"
+	SourceFile    = "file"
+	SourceDefault = "default"
+)
+
+// Config is cwagentd's effective configuration. Load builds and validates
+// it; the mapstructure tags match the keys listed by Keys.
+type Config struct {
+	Listen          Listen        `mapstructure:"listen"`
+	CloudWatch      CloudWatch    `mapstructure:"cloudwatch"`
+	Aggregation     Aggregation   `mapstructure:"aggregation"`
+	Flush           Flush         `mapstructure:"flush"`
+	Output          string        `mapstructure:"output"`           // OutputCloudWatch or OutputStdout
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"` // 1s..10m
+	Log             Log           `mapstructure:"log"`
+
+	file    string            // config file used, "" if none
+	sources map[string]origin // key -> where its value came from
+}
+
+// Listen is where StatsD samples come in.
+type Listen struct {
+	UDP          string      `mapstructure:"udp"`           // host:port; "" disables
+	Unixgram     string      `mapstructure:"unixgram"`      // absolute socket path; "" disables
+	UnixgramMode os.FileMode `mapstructure:"unixgram_mode"` // permission bits of the socket file
+}
+
+// CloudWatch is where metrics go.
+type CloudWatch struct {
+	Namespace string `mapstructure:"namespace"`
+}
+
+// Aggregation controls how samples fold into periods.
+type Aggregation struct {
+	Period   time.Duration `mapstructure:"period"`    // 1s..60s, divides 60s
+	GaugeTTL time.Duration `mapstructure:"gauge_ttl"` // how long an idle gauge repeats; 0 = never
+}
+
+// Flush controls how closed periods are sent.
+type Flush struct {
+	Jitter         time.Duration `mapstructure:"jitter"`          // max random delay after a period closes
+	RequestTimeout time.Duration `mapstructure:"request_timeout"` // deadline of each PutMetricData call
+}
+
+// Log controls the agent's own logs (slog on stderr).
+type Log struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn, error
+	Format string `mapstructure:"format"` // text, json
+}
+
+// Source reports where the effective value of key came from: SourceFlag,
+// SourceEnv, SourceFile or SourceDefault; "" for an unknown key or a Config
+// not built by Load.
+func (c *Config) Source(key string) string {
+	return c.sources[key].kind
+}
+
+// Origin describes where the value of key came from in more detail, e.g.
+// "flag --listen.udp", "env CWAGENTD_LISTEN_UDP", "file /etc/cwagentd/cwagentd.yaml"
+// or "default: min(10s, aggregation.period/2)"; "" for an unknown key.
+func (c *Config) Origin(key string) string {
+	o, ok := c.sources[key]
+	if !ok {
+		return ""
+	}
+	return o.String()
+}
+
+// File is the config file Load read, "" if none.
+func (c *Config) File() string {
+	return c.file
+}
+
+// origin says where one value came from.
+type origin struct {
+	kind   string // SourceFlag, SourceEnv, SourceFile or SourceDefault
+	detail string // flag name with dashes, env var name, file path, or how a default was computed
+}
+
+func (o origin) String() string {
+	switch {
+	case o.kind == SourceDefault && o.detail == "":
+		return SourceDefault
+	case o.kind == SourceDefault:
+		return SourceDefault + ": " + o.detail
+	default:
+		return o.kind + " " + o.detail
+	}
+}

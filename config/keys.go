@@ -1,0 +1,179 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+const (
+	envPrefix = "CWAGENTD_"
+	// EnvConfig names the config file when --config is not given.
+	EnvConfig = envPrefix + "CONFIG"
+	// FlagConfig is the flag that names the config file.
+	FlagConfig = "config"
+)
+
+// keySpec is one configuration key: its name, default, rule and how its
+// text becomes a typed field of Config.
+type keySpec struct {
+	name    string // dotted, e.g. "listen.udp"
+	def     string // default as text (listen.unixgram and flush.jitter are computed, see defaults.go)
+	defHelp string // the default as stated in help text
+	help    string // what it does and what is allowed
+
+	parse func(text string) (any, string) // typed value, or a problem ("" if fine)
+	set   func(c *Config, v any)          // stores a parsed value
+	text  func(c *Config) string          // canonical text of the effective value
+}
+
+var specs = []keySpec{
+	{
+		name: "listen.udp", def: "127.0.0.1:8125",
+		help:  `UDP host:port to receive StatsD on; "" disables; port 1..65535`,
+		parse: parseUDP,
+		set:   func(c *Config, v any) { c.Listen.UDP = v.(string) },
+		text:  func(c *Config) string { return c.Listen.UDP },
+	},
+	{
+		name:    "listen.unixgram",
+		defHelp: "$RUNTIME_DIRECTORY/statsd.sock, else /run/cwagentd/statsd.sock as root, else $XDG_RUNTIME_DIR/cwagentd/statsd.sock, else $TMPDIR/cwagentd-<uid>/statsd.sock",
+		help:    `unix datagram socket path to receive StatsD on; "" disables; absolute, at most 107 bytes`,
+		parse:   parseUnixgram,
+		set:     func(c *Config, v any) { c.Listen.Unixgram = v.(string) },
+		text:    func(c *Config) string { return c.Listen.Unixgram },
+	},
+	{
+		name: "listen.unixgram_mode", def: "0666",
+		help:  "permission bits of the unixgram socket file in octal, 0..0777; 0666, 666 and 0o666 are the same",
+		parse: parseMode,
+		set:   func(c *Config, v any) { c.Listen.UnixgramMode = v.(os.FileMode) },
+		text:  func(c *Config) string { return formatMode(c.Listen.UnixgramMode) },
+	},
+	{
+		name: "cloudwatch.namespace", def: "StatsD",
+		help:  "CloudWatch namespace; 1..255 bytes of UTF-8 without control characters, not starting with ':' or 'AWS/'",
+		parse: parseNamespace,
+		set:   func(c *Config, v any) { c.CloudWatch.Namespace = v.(string) },
+		text:  func(c *Config) string { return c.CloudWatch.Namespace },
+	},
+	{
+		name: "aggregation.period", def: "60s",
+		help:  "aggregation period; whole seconds from 1s to 60s dividing 60s (1s, 2s, 3s, 4s, 5s, 6s, 10s, 12s, 15s, 20s, 30s, 60s); below 60s publishes high-resolution metrics",
+		parse: parsePeriod,
+		set:   func(c *Config, v any) { c.Aggregation.Period = v.(time.Duration) },
+		text:  func(c *Config) string { return formatDuration(c.Aggregation.Period) },
+	},
+	{
+		name: "aggregation.gauge_ttl", def: "5m",
+		help:  "how long an idle gauge repeats its last value; >= 0, 0 = never repeat",
+		parse: parseNonNegative,
+		set:   func(c *Config, v any) { c.Aggregation.GaugeTTL = v.(time.Duration) },
+		text:  func(c *Config) string { return formatDuration(c.Aggregation.GaugeTTL) },
+	},
+	{
+		name: "flush.jitter", def: "10s", defHelp: "min(10s, aggregation.period/2)",
+		help:  "max random delay after a period closes before it is sent; >= 0 and less than aggregation.period",
+		parse: parseNonNegative,
+		set:   func(c *Config, v any) { c.Flush.Jitter = v.(time.Duration) },
+		text:  func(c *Config) string { return formatDuration(c.Flush.Jitter) },
+	},
+	{
+		name: "flush.request_timeout", def: "10s",
+		help:  "deadline of each PutMetricData call; 100ms..5m",
+		parse: parseRequestTimeout,
+		set:   func(c *Config, v any) { c.Flush.RequestTimeout = v.(time.Duration) },
+		text:  func(c *Config) string { return formatDuration(c.Flush.RequestTimeout) },
+	},
+	{
+		name: "output", def: OutputCloudWatch,
+		help:  "where metrics go: cloudwatch (PutMetricData) or stdout (one JSON line per request that would be sent)",
+		parse: parseEnum(OutputCloudWatch, OutputStdout),
+		set:   func(c *Config, v any) { c.Output = v.(string) },
+		text:  func(c *Config) string { return c.Output },
+	},
+	{
+		name: "shutdown_timeout", def: "20s",
+		help:  "how long to keep sending after SIGTERM before exiting; 1s..10m (keep it below ECS's stop timeout, 30s by default)",
+		parse: parseShutdownTimeout,
+		set:   func(c *Config, v any) { c.ShutdownTimeout = v.(time.Duration) },
+		text:  func(c *Config) string { return formatDuration(c.ShutdownTimeout) },
+	},
+	{
+		name: "log.level", def: "info",
+		help:  "log level: debug, info, warn or error",
+		parse: parseEnum("debug", "info", "warn", "error"),
+		set:   func(c *Config, v any) { c.Log.Level = v.(string) },
+		text:  func(c *Config) string { return c.Log.Level },
+	},
+	{
+		name: "log.format", def: "text",
+		help:  "log format: text or json",
+		parse: parseEnum("text", "json"),
+		set:   func(c *Config, v any) { c.Log.Format = v.(string) },
+		text:  func(c *Config) string { return c.Log.Format },
+	},
+}
+
+// Keys lists every configuration key in order, for docs and tests.
+func Keys() []string {
+	keys := make([]string, len(specs))
+	for i, s := range specs {
+		keys[i] = s.name
+	}
+	return keys
+}
+
+// EnvVar is the environment variable that sets key: CWAGENTD_ followed by
+// the key in upper case with '.' replaced by '_' (listen.udp ->
+// CWAGENTD_LISTEN_UDP).
+func EnvVar(key string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Flags registers --config and one string flag per key on fs, named as the
+// key (e.g. --listen.udp). The flags have no pflag default: a flag counts
+// only when given, and the help text states the real default and the rule.
+func Flags(fs *pflag.FlagSet) {
+	fs.String(FlagConfig, "", fmt.Sprintf("YAML config file (env %s); without one, defaults, env and flags apply", EnvConfig))
+	for _, s := range specs {
+		fs.String(s.name, "", s.usage())
+	}
+}
+
+func (s keySpec) usage() string {
+	def := s.defHelp
+	if def == "" {
+		def = s.def
+	}
+	return fmt.Sprintf("%s (default %s; env %s)", s.help, def, EnvVar(s.name))
+}
+
+func specFor(key string) (keySpec, bool) {
+	for _, s := range specs {
+		if s.name == key {
+			return s, true
+		}
+	}
+	return keySpec{}, false
+}
+
+// sections lists the top-level names in key order; a name with children is
+// a section, one without is a top-level key.
+func sections() (order []string, children map[string][]string) {
+	children = map[string][]string{}
+	for _, s := range specs {
+		top, child, nested := strings.Cut(s.name, ".")
+		if _, seen := children[top]; !seen {
+			order = append(order, top)
+			children[top] = nil
+		}
+		if nested {
+			children[top] = append(children[top], child)
+		}
+	}
+	return order, children
+}

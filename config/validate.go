@@ -1,0 +1,197 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Each parse function turns a key's text into its typed value, or returns a
+// problem: what is wrong and what is allowed, phrased to follow
+// `key: "value" (from source) `.
+
+// maxSunPath is the longest path a Unix socket can bind to on Linux:
+// sizeof(sockaddr_un.sun_path) minus the terminating NUL.
+const maxSunPath = 107
+
+// periodChoices are the periods that divide a minute evenly.
+const periodChoices = "1s, 2s, 3s, 4s, 5s, 6s, 10s, 12s, 15s, 20s, 30s, 60s"
+
+func parseUDP(s string) (any, string) {
+	if s == "" {
+		return s, ""
+	}
+	const hint = `use host:port, e.g. 127.0.0.1:8125, [::1]:8125 or :8125 (all interfaces), or "" to disable`
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return nil, "is not a host:port address; " + hint
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return nil, fmt.Sprintf("has port %q; the port must be a number from 1 to 65535, e.g. 127.0.0.1:8125", port)
+	}
+	return s, ""
+}
+
+func parseUnixgram(s string) (any, string) {
+	switch {
+	case s == "":
+		return s, ""
+	case strings.IndexByte(s, 0) >= 0:
+		return nil, `contains a NUL byte; use a plain absolute path, e.g. /run/cwagentd/statsd.sock, or "" to disable`
+	case !filepath.IsAbs(s):
+		return nil, `must be an absolute path, e.g. /run/cwagentd/statsd.sock, or "" to disable`
+	case strings.HasSuffix(s, "/"):
+		return nil, fmt.Sprintf(`names a directory; give the socket file's path, e.g. %s`, filepath.Join(s, "statsd.sock"))
+	case len(s) > maxSunPath:
+		return nil, fmt.Sprintf(`is %d bytes, longer than the %d a Unix socket path allows; use a shorter absolute path, or "" to disable`, len(s), maxSunPath)
+	}
+	return s, ""
+}
+
+// parseMode reads permission bits in octal: "0666", "666" and "0o666" all
+// mean rw-rw-rw-. An unquoted YAML number arrives as the digits written, so
+// it reads the same way.
+func parseMode(s string) (any, string) {
+	digits := s
+	if len(digits) > 2 && digits[0] == '0' && (digits[1] == 'o' || digits[1] == 'O') {
+		digits = digits[2:]
+	}
+	n, err := strconv.ParseUint(digits, 8, 32)
+	if err != nil || digits == "" || digits[0] == '+' || digits[0] == '-' {
+		return nil, "is not an octal permission mode; use octal digits like 0666, 0660 or 0600"
+	}
+	if n > 0o777 {
+		return nil, "is above 0777; only permission bits are allowed (no setuid, setgid or sticky bit), e.g. 0660"
+	}
+	return os.FileMode(n), ""
+}
+
+func formatMode(m os.FileMode) string {
+	return fmt.Sprintf("%04o", uint32(m.Perm()))
+}
+
+func parseNamespace(s string) (any, string) {
+	const rule = "a CloudWatch namespace is 1..255 bytes of UTF-8 without control characters, not starting with ':' or 'AWS/'"
+	switch {
+	case s == "":
+		return nil, "is empty; " + rule + ", e.g. StatsD"
+	case len(s) > 255:
+		return nil, fmt.Sprintf("is %d bytes; %s", len(s), rule)
+	case !utf8.ValidString(s):
+		return nil, "is not valid UTF-8; " + rule
+	case strings.HasPrefix(s, ":"):
+		return nil, "starts with ':'; " + rule
+	case strings.HasPrefix(s, "AWS/"):
+		return nil, "starts with 'AWS/', which is reserved for AWS services; " + rule
+	}
+	for i, r := range s {
+		if unicode.IsControl(r) {
+			return nil, fmt.Sprintf("has a control character at byte %d; %s", i, rule)
+		}
+	}
+	return s, ""
+}
+
+func parseEnum(allowed ...string) func(string) (any, string) {
+	return func(s string) (any, string) {
+		for _, a := range allowed {
+			if s == a {
+				return s, ""
+			}
+		}
+		return nil, "must be one of " + strings.Join(allowed, ", ")
+	}
+}
+
+// parseDuration reads a Go duration ("60s", "1m30s", "500ms").
+func parseDuration(s string) (time.Duration, string) {
+	d, err := time.ParseDuration(s)
+	if err == nil {
+		return d, ""
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return 0, fmt.Sprintf("has no unit; write it with one, e.g. %q", s+"s")
+	}
+	return 0, "is not a duration; use a number with a unit (ms, s, m, h), e.g. 60s, 1m30s or 500ms"
+}
+
+func parseNonNegative(s string) (any, string) {
+	d, problem := parseDuration(s)
+	if problem != "" {
+		return nil, problem
+	}
+	if d < 0 {
+		return nil, "must not be negative; use 0s or more"
+	}
+	return d, ""
+}
+
+func parseRange(min, max time.Duration) func(string) (any, string) {
+	return func(s string) (any, string) {
+		d, problem := parseDuration(s)
+		if problem != "" {
+			return nil, problem
+		}
+		if d < min || d > max {
+			return nil, fmt.Sprintf("must be from %s to %s", formatDuration(min), formatDuration(max))
+		}
+		return d, ""
+	}
+}
+
+var (
+	parseRequestTimeout  = parseRange(100*time.Millisecond, 5*time.Minute)
+	parseShutdownTimeout = parseRange(time.Second, 10*time.Minute)
+)
+
+func parsePeriod(s string) (any, string) {
+	d, problem := parseDuration(s)
+	switch {
+	case problem != "":
+		return nil, problem
+	case d < time.Second || d > time.Minute:
+		return nil, "must be from 1s to 60s; use one of " + periodChoices
+	case d%time.Second != 0:
+		return nil, "must be a whole number of seconds; use one of " + periodChoices
+	case time.Minute%d != 0:
+		return nil, "must divide 60s evenly; use one of " + periodChoices
+	}
+	return d, ""
+}
+
+// checkJitter is the rule between flush.jitter and aggregation.period: a
+// period must be on its way before the next one closes.
+func checkJitter(jitter, period time.Duration) string {
+	if jitter < period {
+		return ""
+	}
+	return fmt.Sprintf("must be less than aggregation.period (%s); lower it, e.g. to %s", formatDuration(period), formatDuration(period/2))
+}
+
+// defaultJitter is flush.jitter when left at its default: 10s, but at most
+// half the period so that short periods still flush well before the next.
+func defaultJitter(period time.Duration) time.Duration {
+	return min(10*time.Second, period/2)
+}
+
+// formatDuration prints d the way a person writes it: up to a minute in
+// seconds ("60s"), longer without trailing zero units ("5m", "1m30s").
+func formatDuration(d time.Duration) string {
+	if d > 0 && d <= time.Minute && d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
