@@ -8,17 +8,21 @@ package drops
 
 import (
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
+
+// maxExample bounds the example quoted in a log line (a line can be 64 KiB).
+const maxExample = 200
 
 // DefaultInterval is how often a Counter may log.
 const DefaultInterval = 10 * time.Second
 
 // Counter counts drops of one kind of thing (lines, tags, datums) by reason.
 type Counter struct {
-	what     string
+	message  string
 	reasons  []string
 	counts   []atomic.Uint64
 	log      *slog.Logger
@@ -30,14 +34,14 @@ type Counter struct {
 	logged  []uint64     // counts as of the last log line
 }
 
-// New returns a Counter of `what` (a plural noun: "lines") over the given
-// reasons, indexed by position. A nil logger discards the log lines.
-func New(log *slog.Logger, what string, reasons []string) *Counter {
+// New returns a Counter over the given reasons, indexed by position, whose
+// log lines read message ("dropped lines"). A nil logger discards them.
+func New(log *slog.Logger, message string, reasons []string) *Counter {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Counter{
-		what: what, reasons: reasons, log: log,
+		message: message, reasons: reasons, log: log,
 		counts: make([]atomic.Uint64, len(reasons)), logged: make([]uint64, len(reasons)),
 		interval: DefaultInterval, now: time.Now,
 	}
@@ -100,7 +104,10 @@ func (c *Counter) report(example string) {
 		return
 	}
 	if example != "" {
+		if len(example) > maxExample {
+			example = strings.ToValidUTF8(example[:maxExample], "") + "..."
+		}
 		attrs = append(attrs, "example", example)
 	}
-	c.log.Warn("dropped "+c.what, append([]any{"count", total}, attrs...)...)
+	c.log.Warn(c.message, append([]any{"count", total}, attrs...)...)
 }

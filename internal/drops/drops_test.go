@@ -11,7 +11,7 @@ import (
 
 func TestCounter_LogsAtMostOncePerInterval(t *testing.T) {
 	var buf bytes.Buffer
-	c := New(slog.New(slog.NewTextHandler(&buf, nil)), "lines", []string{"bad_type", "bad_value"})
+	c := New(slog.New(slog.NewTextHandler(&buf, nil)), "dropped lines", []string{"bad_type", "bad_value"})
 	now := time.Unix(1000, 0)
 	c.now = func() time.Time { return now }
 
