@@ -54,8 +54,8 @@ func New(o Options) *Aggregator {
 		opts:     o,
 		past:     map[int64]*table{},
 		gauges:   map[string]*gaugeState{},
-		TagFixes: drops.New(o.Log, "or changed tags", tagReasons),
-		Drops:    drops.New(o.Log, "samples", []string{"timestamp_too_old"}),
+		TagFixes: drops.New(o.Log, "dropped or changed tags", tagReasons),
+		Drops:    drops.New(o.Log, "dropped samples", []string{"timestamp_too_old"}),
 	}
 	a.noteTag = func(r int) { a.TagFixes.Add(r, 1, nil) }
 	a.cur = newTable(o.Now().Truncate(o.Period))

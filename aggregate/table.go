@@ -1,6 +1,8 @@
 package aggregate
 
 import (
+	"cmp"
+	"slices"
 	"time"
 )
 
@@ -60,6 +62,8 @@ func (a *Aggregator) appendBatch(out []Batch, t *table, extra []Datum) []Batch {
 		b.Datums = append(b.Datums, s.datum())
 	}
 	b.Datums = append(b.Datums, extra...)
+	// A stable order makes the output reproducible (stdout, tests, diffs).
+	slices.SortFunc(b.Datums, compareDatums)
 	return append(out, b)
 }
 
@@ -82,4 +86,13 @@ func sortedTables(m map[int64]*table) []*table {
 		}
 	}
 	return out
+}
+
+func compareDatums(a, b Datum) int {
+	if c := cmp.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return slices.CompareFunc(a.Dimensions, b.Dimensions, func(x, y Dimension) int {
+		return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.Value, y.Value))
+	})
 }

@@ -1,0 +1,53 @@
+// Command cwagentd is a StatsD to CloudWatch metrics agent. This package only
+// wires: the CLI verbs, config -> ingest -> aggregate -> flush, signals.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `cwagentd: StatsD in, CloudWatch PutMetricData out.
+
+Usage:
+  cwagentd run [--config FILE] [--<key> VALUE ...]   run in the foreground
+  cwagentd config check [--config FILE] [flags]      print the effective config, or every error (exit 1)
+  cwagentd version                                   print the version
+  cwagentd help                                      this text
+
+Every config key is also a flag (--listen.udp) and an env variable
+(CWAGENTD_LISTEN_UDP); precedence is flag > env > file > default.
+Run "cwagentd run --help" to list the keys.
+`
+
+func main() {
+	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// cli runs one verb and returns the exit code.
+func cli(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch verb, rest := args[0], args[1:]; verb {
+	case "run":
+		return run(rest, stdout, stderr)
+	case "config":
+		if len(rest) == 0 || rest[0] != "check" {
+			fmt.Fprintf(stderr, "cwagentd config: unknown or missing sub-command; use \"cwagentd config check\"\n")
+			return 2
+		}
+		return configCheck(rest[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "cwagentd: unknown command %q\n\n%s", verb, usage)
+		return 2
+	}
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/cwagentd/cwagentd/aggregate"
+	"github.com/cwagentd/cwagentd/config"
+	"github.com/cwagentd/cwagentd/flush"
+	"github.com/cwagentd/cwagentd/ingest"
+	"github.com/cwagentd/cwagentd/internal/drops"
+)
+
+// run is the daemon: it returns 0 after a clean SIGTERM/SIGINT.
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, code := loadConfig("run", args, stderr)
+	if cfg == nil {
+		return code
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stopSignals()
+	go ignoreHangup(log)
+
+	pub, err := publisher(ctx, cfg, stdout, log)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+	agg := aggregate.New(aggregate.Options{Period: cfg.Aggregation.Period, GaugeTTL: cfg.Aggregation.GaugeTTL, Log: log})
+	lineDrops := ingest.NewLineDrops(log)
+	var udpStats, unixStats ingest.Stats
+	listeners, err := listen(cfg, agg, lineDrops, &udpStats, &unixStats)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+	fl := flush.New(pub, flush.Options{Namespace: cfg.CloudWatch.Namespace, Jitter: cfg.Flush.Jitter,
+		RequestTimeout: cfg.Flush.RequestTimeout, Log: log})
+
+	batches := make(chan aggregate.Batch, 64)
+	stopAgg := make(chan struct{})
+	hard, giveUp := context.WithCancel(context.Background())
+	defer giveUp()
+	go agg.Run(stopAgg, batches)
+	flushed := make(chan struct{})
+	go func() { fl.Run(hard, batches); close(flushed) }()
+
+	addrs := make([]string, len(listeners))
+	for i, l := range listeners {
+		addrs[i] = l.Addr()
+	}
+	log.Info("cwagentd ready", "version", version, "listening", addrs, "output", cfg.Output,
+		"namespace", cfg.CloudWatch.Namespace, "period", cfg.Aggregation.Period, "jitter", cfg.Flush.Jitter)
+
+	<-ctx.Done()
+	stopSignals()
+	log.Info("shutting down: draining sockets, then sending everything", "shutdown_timeout", cfg.ShutdownTimeout)
+	deadline := time.AfterFunc(cfg.ShutdownTimeout, giveUp)
+	defer deadline.Stop()
+	go giveUpOnSecondSignal(log, giveUp)
+
+	for _, l := range listeners {
+		_ = l.Close()
+	}
+	close(stopAgg)
+	<-flushed
+	summarize(log, &udpStats, &unixStats, lineDrops, agg, fl)
+	return 0
+}
+
+// publisher returns stdout's, or the CloudWatch client from the SDK's
+// standard chains (Region, credentials, AWS_ENDPOINT_URL_CLOUDWATCH) with the
+// SDK's retryer off: the flusher owns retries.
+func publisher(ctx context.Context, cfg *config.Config, stdout io.Writer, log *slog.Logger) (flush.Publisher, error) {
+	if cfg.Output == config.OutputStdout {
+		return &flush.Stdout{W: stdout}, nil
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithEC2IMDSRegion(),
+		awsconfig.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }))
+	if err != nil {
+		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		return nil, errors.New("no AWS Region: set AWS_REGION (or run on EC2, where the instance's Region is used), or set output to stdout to try the agent without AWS")
+	}
+	credCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := awsCfg.Credentials.Retrieve(credCtx); err != nil {
+		log.Warn("no AWS credentials yet; each flush will try again (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, an ECS task role or an EC2 instance role)", "error", err)
+	}
+	return flush.CloudWatch{API: cloudwatch.NewFromConfig(awsCfg)}, nil
+}
+
+func listen(cfg *config.Config, f ingest.Folder, d *drops.Counter, udp, unix *ingest.Stats) ([]*ingest.Listener, error) {
+	if cfg.Listen.UDP == "" && cfg.Listen.Unixgram == "" {
+		return nil, errors.New("listen.udp and listen.unixgram are both empty: set at least one, e.g. --listen.udp=127.0.0.1:8125")
+	}
+	var out []*ingest.Listener
+	if cfg.Listen.UDP != "" {
+		l, err := ingest.ListenUDP(cfg.Listen.UDP, f, udp, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	if cfg.Listen.Unixgram != "" {
+		l, err := ingest.ListenUnixgram(cfg.Listen.Unixgram, cfg.Listen.UnixgramMode, f, unix, d)
+		if err != nil {
+			for _, o := range out {
+				o.Close()
+			}
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// ignoreHangup keeps SIGHUP from killing the process (Go's default) until
+// reload exists.
+func ignoreHangup(log *slog.Logger) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGHUP)
+	for range c {
+		log.Warn("SIGHUP received: live reload is not supported yet; restart the agent to apply a new config")
+	}
+}
+
+func giveUpOnSecondSignal(log *slog.Logger, giveUp func()) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGTERM, os.Interrupt)
+	<-c
+	log.Warn("second signal: abandoning delivery")
+	giveUp()
+}
+
+func summarize(log *slog.Logger, udp, unix *ingest.Stats, lines *drops.Counter, agg *aggregate.Aggregator, fl *flush.Flusher) {
+	lines.Flush()
+	agg.TagFixes.Flush()
+	agg.Drops.Flush()
+	log.Info("cwagentd stopped",
+		"lines_udp", udp.Lines.Load(), "lines_unixgram", unix.Lines.Load(),
+		"lines_dropped", lines.Total(), "samples_dropped", agg.Drops.Total(),
+		"datums_delivered", fl.Delivered.Load(), "datums_dropped", fl.Drops.Total())
+}
