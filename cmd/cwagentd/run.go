@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/cwagentd/cwagentd/aggregate"
@@ -87,13 +88,15 @@ func publisher(ctx context.Context, cfg *config.Config, stdout io.Writer, log *s
 	if cfg.Output == config.OutputStdout {
 		return &flush.Stdout{W: stdout}, nil
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithEC2IMDSRegion(),
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx,
 		awsconfig.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }))
 	if err != nil {
 		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
 	}
 	if awsCfg.Region == "" {
-		return nil, errors.New("no AWS Region: set AWS_REGION (or run on EC2, where the instance's Region is used), or set output to stdout to try the agent without AWS")
+		if awsCfg.Region, err = instanceRegion(ctx, awsCfg); err != nil {
+			return nil, fmt.Errorf("no AWS Region: set AWS_REGION (on EC2 the instance's Region is used, but instance metadata said: %w), or set output to stdout to try the agent without AWS", err)
+		}
 	}
 	credCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -101,6 +104,17 @@ func publisher(ctx context.Context, cfg *config.Config, stdout io.Writer, log *s
 		log.Warn("no AWS credentials yet; each flush will try again (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, an ECS task role or an EC2 instance role)", "error", err)
 	}
 	return flush.CloudWatch{API: cloudwatch.NewFromConfig(awsCfg)}, nil
+}
+
+// instanceRegion asks EC2 instance metadata (IMDSv2) for the Region, briefly.
+func instanceRegion(ctx context.Context, awsCfg aws.Config) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	out, err := imds.NewFromConfig(awsCfg).GetRegion(ctx, &imds.GetRegionInput{})
+	if err != nil {
+		return "", err
+	}
+	return out.Region, nil
 }
 
 func listen(cfg *config.Config, f ingest.Folder, d *drops.Counter, udp, unix *ingest.Stats) ([]*ingest.Listener, error) {
