@@ -120,7 +120,7 @@ func TestE2E_BadInputNeverReachesCloudWatch(t *testing.T) {
 		tags = append(tags, "k"+string(rune('A'+i))+":v")
 	}
 	a.send("udp",
-		"nan:NaN|c", "inf:+Inf|g", "huge:1e400|ms", "big:1e200|c", /* > 2^360 */ "ctl:1|c|#a:\x01",
+		"nan:NaN|c", "inf:+Inf|g", "huge:1e400|ms", "big:1e200|c" /* > 2^360 */, "ctl:1|c|#a:\x01",
 		"utf:\xff\xfe|c", strings.Repeat("n", 256)+":1|c", ":1|c", "x:1|q", "x:1|c|@2",
 		"many:1|c|#"+strings.Join(tags, ","),
 		"long:1|c|#v:"+strings.Repeat("x", 1500),
