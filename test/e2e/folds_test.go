@@ -38,6 +38,7 @@ func TestE2E_ExactFoldsForEveryTypeOverBothTransports(t *testing.T) {
 		)
 	}
 	a.stop()
+	assert.NoFileExists(t, a.Socket, "the socket file is removed on exit")
 
 	assert.Empty(t, cw.Violations())
 	got := series(cw.Datums())
