@@ -1,0 +1,77 @@
+package flush
+
+import (
+	"context"
+	"errors"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+)
+
+// outcome is what the Flusher does after a Publish.
+type outcome int
+
+const (
+	delivered outcome = iota
+	retry             // 5xx, network error, call timeout: same request, after a backoff
+	throttled         // Throttling & co.: same request, after a backoff
+	bisect            // CloudWatch refuses some datum(s): split to isolate them
+	tooLarge          // 413: split
+	fatal             // e.g. no credentials, access denied: counted and dropped
+	numOutcomes
+)
+
+var outcomeNames = [numOutcomes]string{"delivered", "retry", "throttled", "invalid", "too_large", "failed"}
+
+func (o outcome) String() string { return outcomeNames[o] }
+
+var throttleCodes = map[string]bool{
+	"Throttling": true, "ThrottlingException": true, "LimitExceeded": true,
+	"RequestLimitExceeded": true, "TooManyRequestsException": true,
+}
+
+var invalidCodes = map[string]bool{
+	"InvalidParameterValue": true, "InvalidParameterCombination": true, "MissingParameter": true,
+}
+
+// classify maps a Publish error to an outcome, by error code first and by
+// HTTP status for bodies the SDK could not decode (a proxy's 413 or 502).
+func classify(err error) outcome {
+	if err == nil {
+		return delivered
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch code := api.ErrorCode(); {
+		case throttleCodes[code]:
+			return throttled
+		case invalidCodes[code]:
+			return bisect
+		}
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		switch s := re.HTTPStatusCode(); {
+		case s == 0:
+			return retry // no response at all: refused, reset, or the call's deadline
+		case s == 429:
+			return throttled
+		case s == 413:
+			return tooLarge
+		case s >= 500, s == 408:
+			return retry
+		case s == 400 && api == nil:
+			return retry // an undecodable 400 is no verdict on the data
+		}
+		return fatal
+	}
+	if api != nil && api.ErrorFault() == smithy.FaultServer {
+		return retry
+	}
+	if errors.Is(err, context.Canceled) {
+		return retry // the caller's shutdown deadline decides, not this call
+	}
+	// Everything without an HTTP response: refused or reset connections, DNS,
+	// timeouts, credential fetches that failed for a moment.
+	return retry
+}

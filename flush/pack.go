@@ -1,0 +1,30 @@
+package flush
+
+import (
+	"github.com/cwagentd/cwagentd/aggregate"
+)
+
+// CloudWatch's per-request limits. The byte limit is applied to the
+// uncompressed body, so it holds whether CloudWatch counts it before or after
+// gzip (CLOUDWATCH.md).
+const (
+	MaxDatums = 1000
+	MaxBytes  = 1_000_000
+)
+
+// pack splits a batch into as few requests as the limits allow, in order.
+func pack(namespace string, b aggregate.Batch, maxDatums, maxBytes int) []*Request {
+	var out []*Request
+	var r *Request
+	overhead := requestOverhead(namespace)
+	for i := range b.Datums {
+		n := datumSize(&b.Datums[i], b.Resolution)
+		if r == nil || len(r.Datums) == maxDatums || r.size+n > maxBytes {
+			r = &Request{Namespace: namespace, Timestamp: b.Start, Resolution: b.Resolution, size: overhead}
+			out = append(out, r)
+		}
+		r.Datums = append(r.Datums, b.Datums[i])
+		r.size += n
+	}
+	return out
+}
