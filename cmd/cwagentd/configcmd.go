@@ -21,6 +21,7 @@ func loadConfig(name string, args []string, stderr io.Writer) (*config.Config, i
 		if errors.Is(err, pflag.ErrHelp) {
 			return nil, 0
 		}
+		fmt.Fprintf(stderr, "cwagentd %s: %v; run \"cwagentd %s --help\" for the flags\n", name, err, name)
 		return nil, 2
 	}
 	if fs.NArg() > 0 {
