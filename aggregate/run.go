@@ -16,7 +16,9 @@ func (a *Aggregator) Run(stop <-chan struct{}, out chan<- Batch) {
 		timer := time.NewTimer(next.Sub(now))
 		select {
 		case <-timer.C:
-			a.emit(a.Close(next), out)
+			// A late timer or a clock step must not stamp new samples with
+			// an old period: close at the boundary of the time it is now.
+			a.emit(a.Close(maxTime(next, a.opts.Now())), out)
 		case <-stop:
 			timer.Stop()
 			a.emit(a.Close(a.opts.Now().Add(a.opts.Period)), out)
@@ -29,4 +31,11 @@ func (a *Aggregator) emit(batches []Batch, out chan<- Batch) {
 	for _, b := range batches {
 		out <- b
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -34,16 +34,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stopSignals()
 	go ignoreHangup(log)
 
-	pub, err := publisher(ctx, cfg, stdout, log)
-	if err != nil {
-		log.Error("cannot start", "error", err)
-		return 1
-	}
+	// Bind first: samples sent while the AWS chains resolve (up to seconds
+	// at boot) are folded instead of refused.
 	agg := aggregate.New(aggregate.Options{Period: cfg.Aggregation.Period, GaugeTTL: cfg.Aggregation.GaugeTTL, Log: log})
 	lineDrops := ingest.NewLineDrops(log)
 	var udpStats, unixStats ingest.Stats
 	listeners, err := listen(cfg, agg, lineDrops, &udpStats, &unixStats)
 	if err != nil {
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+	pub, err := publisher(ctx, cfg, stdout, log)
+	if err != nil {
+		for _, l := range listeners {
+			_ = l.Close()
+		}
 		log.Error("cannot start", "error", err)
 		return 1
 	}
@@ -66,11 +71,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"namespace", cfg.CloudWatch.Namespace, "period", cfg.Aggregation.Period, "jitter", cfg.Flush.Jitter)
 
 	<-ctx.Done()
+	// Catch the second signal before releasing the first handler, so that
+	// no window restores Go's default (exit without the final flush).
+	second := make(chan os.Signal, 1)
+	signal.Notify(second, syscall.SIGTERM, os.Interrupt)
 	stopSignals()
 	log.Info("shutting down: draining sockets, then sending everything", "shutdown_timeout", cfg.ShutdownTimeout)
 	deadline := time.AfterFunc(cfg.ShutdownTimeout, giveUp)
 	defer deadline.Stop()
-	go giveUpOnSecondSignal(log, giveUp)
+	go giveUpOnSecondSignal(log, second, giveUp)
 
 	for _, l := range listeners {
 		_ = l.Close()
@@ -152,9 +161,7 @@ func ignoreHangup(log *slog.Logger) {
 	}
 }
 
-func giveUpOnSecondSignal(log *slog.Logger, giveUp func()) {
-	c := make(chan os.Signal, 1)
-	signal.Notify(c, syscall.SIGTERM, os.Interrupt)
+func giveUpOnSecondSignal(log *slog.Logger, c <-chan os.Signal, giveUp func()) {
 	<-c
 	log.Warn("second signal: abandoning delivery")
 	giveUp()

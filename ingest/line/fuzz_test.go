@@ -38,7 +38,7 @@ func FuzzParse(f *testing.F) {
 		if s.Type < Counter || s.Type > Distribution {
 			t.Fatalf("bad type %d", s.Type)
 		}
-		if !(s.Rate > 0 && s.Rate <= 1) {
+		if !(s.Rate >= MinRate && s.Rate <= 1) {
 			t.Fatalf("bad rate %v", s.Rate)
 		}
 		if s.Type == Set {

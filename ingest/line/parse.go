@@ -10,6 +10,11 @@ import (
 // dropped rather than truncated, because truncation could merge two series.
 const MaxNameLen = 255
 
+// MinRate is the smallest sample rate accepted. A rate of 1e-200 would weigh
+// its one sample 1e200 and push the whole series' statistics beyond what
+// CloudWatch stores; no real sampler goes below one in a million.
+const MinRate = 1e-6
+
 // Parse parses one line (without its '\n') into s, reusing s's slices. It
 // returns OK, Skipped, or the reason the line is dropped; on anything but OK
 // the contents of s are unspecified.
@@ -104,7 +109,7 @@ func parseFields(rest []byte, s *Sample) Reason {
 			}
 			seenRate = true
 			r, ok := parseNumber(f[1:])
-			if !ok || !(r > 0 && r <= 1) {
+			if !ok || !(r >= MinRate && r <= 1) {
 				return BadRate
 			}
 			s.Rate = r

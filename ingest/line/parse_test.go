@@ -84,6 +84,7 @@ func TestParse_Success(t *testing.T) {
 	f("x:1e-400|c", want{name: "x", typ: Counter, values: []float64{0}})
 	f("x:1e-200|c", want{name: "x", typ: Counter, values: []float64{0}})
 	f("x:1|c|@1", want{name: "x", typ: Counter, values: []float64{1}})
+	f("x:1|c|@0.000001", want{name: "x", typ: Counter, rate: 1e-6, values: []float64{1}})
 	f("héllo wörld:1|c|#ünï:cödé", want{name: "héllo wörld", typ: Counter, values: []float64{1}, tags: "ünï:cödé"})
 	f(strings.Repeat("n", 255)+":1|c", want{name: strings.Repeat("n", 255), typ: Counter, values: []float64{1}})
 }
@@ -125,6 +126,8 @@ func TestParse_Failure(t *testing.T) {
 	f("hits:1|c|@1.5", BadRate)
 	f("hits:1|c|@-0.5", BadRate)
 	f("hits:1|c|@x", BadRate)
+	f("hits:1|c|@1e-200", BadRate)
+	f("hits:1|c|@0.0000009", BadRate)
 	f("hits:1|c|@", BadRate)
 	f("hits:1|c|@0.5|@0.5", BadField)
 	f("hits:1|c|#a:b|#c:d", BadField)

@@ -15,7 +15,7 @@ const (
 	BadValue            // a value that is not a number
 	NonFinite           // NaN, Inf or beyond CloudWatch's 2^360 magnitude
 	BadType             // missing or unknown type
-	BadRate             // @rate not a number in (0,1]
+	BadRate             // @rate not a number in [MinRate, 1]
 	BadTimestamp        // |T not a positive integer
 	BadField            // an empty field (||) or a repeated rate/tags/timestamp field
 	NumReasons          // the number of Reasons; not a Reason

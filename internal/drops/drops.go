@@ -43,7 +43,7 @@ func New(log *slog.Logger, message string, reasons []string) *Counter {
 	return &Counter{
 		message: message, reasons: reasons, log: log,
 		counts: make([]atomic.Uint64, len(reasons)), logged: make([]uint64, len(reasons)),
-		interval: DefaultInterval, now: time.Now,
+		interval: DefaultInterval, now: coarseNow,
 	}
 }
 
@@ -59,6 +59,23 @@ func (c *Counter) Add(reason int, n uint64, example []byte) {
 	}
 	c.report(string(example))
 }
+
+// coarse is the time, updated every 100ms by one goroutine: reading the
+// clock per dropped line would cost more than the rest of Add (a flood of
+// bare tags doubled the cost of a fold). It starts in init so that it never
+// belongs to a testing/synctest bubble.
+var coarse atomic.Int64
+
+func init() {
+	coarse.Store(time.Now().UnixNano())
+	go func() {
+		for now := range time.Tick(100 * time.Millisecond) {
+			coarse.Store(now.UnixNano())
+		}
+	}()
+}
+
+func coarseNow() time.Time { return time.Unix(0, coarse.Load()) }
 
 // Get returns the total drops for reason.
 func (c *Counter) Get(reason int) uint64 { return c.counts[reason].Load() }
