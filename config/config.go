@@ -46,7 +46,9 @@ type Listen struct {
 
 // CloudWatch is where metrics go.
 type CloudWatch struct {
-	Namespace string `mapstructure:"namespace"`
+	Namespace            string  `mapstructure:"namespace"`
+	MaxRequestsPerSecond float64 `mapstructure:"max_requests_per_second"` // the client-side budget's ceiling
+	Burst                int     `mapstructure:"burst"`                   // calls the budget allows at once
 }
 
 // Aggregation controls how samples fold into periods.
@@ -57,8 +59,11 @@ type Aggregation struct {
 
 // Flush controls how closed periods are sent.
 type Flush struct {
-	Jitter         time.Duration `mapstructure:"jitter"`          // max random delay after a period closes
-	RequestTimeout time.Duration `mapstructure:"request_timeout"` // deadline of each PutMetricData call
+	Jitter          time.Duration `mapstructure:"jitter"`            // max random delay after a period closes
+	RequestTimeout  time.Duration `mapstructure:"request_timeout"`   // deadline of each PutMetricData call
+	MaxConcurrency  int           `mapstructure:"max_concurrency"`   // calls in flight at once
+	MaxPendingBytes int64         `mapstructure:"max_pending_bytes"` // bound of the undelivered queue
+	MaxAge          time.Duration `mapstructure:"max_age"`           // undelivered data older than this is dropped
 }
 
 // Log controls the agent's own logs (slog on stderr).

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +62,20 @@ var specs = []keySpec{
 		text:  func(c *Config) string { return c.CloudWatch.Namespace },
 	},
 	{
+		name: "cloudwatch.max_requests_per_second", def: "20",
+		help:  "ceiling of the client-side PutMetricData budget; it halves on every throttle and grows back on success; 0.1..10000",
+		parse: parseFloatRange(0.1, 10000),
+		set:   func(c *Config, v any) { c.CloudWatch.MaxRequestsPerSecond = v.(float64) },
+		text:  func(c *Config) string { return strconv.FormatFloat(c.CloudWatch.MaxRequestsPerSecond, 'g', -1, 64) },
+	},
+	{
+		name: "cloudwatch.burst", def: "5",
+		help:  "calls the budget allows back to back; 1..1000",
+		parse: parseIntRange(1, 1000),
+		set:   func(c *Config, v any) { c.CloudWatch.Burst = v.(int) },
+		text:  func(c *Config) string { return strconv.Itoa(c.CloudWatch.Burst) },
+	},
+	{
 		name: "aggregation.period", def: "60s",
 		help:  "aggregation period; whole seconds from 1s to 60s dividing 60s (1s, 2s, 3s, 4s, 5s, 6s, 10s, 12s, 15s, 20s, 30s, 60s); below 60s publishes high-resolution metrics",
 		parse: parsePeriod,
@@ -87,6 +102,27 @@ var specs = []keySpec{
 		parse: parseRequestTimeout,
 		set:   func(c *Config, v any) { c.Flush.RequestTimeout = v.(time.Duration) },
 		text:  func(c *Config) string { return formatDuration(c.Flush.RequestTimeout) },
+	},
+	{
+		name: "flush.max_concurrency", def: "4",
+		help:  "PutMetricData calls in flight at once; 1..64",
+		parse: parseIntRange(1, 64),
+		set:   func(c *Config, v any) { c.Flush.MaxConcurrency = v.(int) },
+		text:  func(c *Config) string { return strconv.Itoa(c.Flush.MaxConcurrency) },
+	},
+	{
+		name: "flush.max_pending_bytes", def: "64MiB",
+		help:  "bound of the undelivered queue (encoded request bytes); when full the oldest data is dropped, counted; 1MB..64GiB, e.g. 64MiB, 500MB or 1048576",
+		parse: parseBytes(1_000_000, 64<<30),
+		set:   func(c *Config, v any) { c.Flush.MaxPendingBytes = v.(int64) },
+		text:  func(c *Config) string { return formatBytes(c.Flush.MaxPendingBytes) },
+	},
+	{
+		name: "flush.max_age", def: "24h",
+		help:  "undelivered data older than this is dropped, counted; 1m..334h (CloudWatch takes data up to 14 days old)",
+		parse: parseRange(time.Minute, 334*time.Hour),
+		set:   func(c *Config, v any) { c.Flush.MaxAge = v.(time.Duration) },
+		text:  func(c *Config) string { return formatDuration(c.Flush.MaxAge) },
 	},
 	{
 		name: "output", def: OutputCloudWatch,

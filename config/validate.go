@@ -195,3 +195,61 @@ func formatDuration(d time.Duration) string {
 	}
 	return s
 }
+
+func parseFloatRange(min, max float64) func(string) (any, string) {
+	return func(s string) (any, string) {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f < min || f > max || f != f {
+			return nil, fmt.Sprintf("must be a number from %g to %g", min, max)
+		}
+		return f, ""
+	}
+}
+
+func parseIntRange(min, max int) func(string) (any, string) {
+	return func(s string) (any, string) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < min || n > max {
+			return nil, fmt.Sprintf("must be a whole number from %d to %d", min, max)
+		}
+		return n, ""
+	}
+}
+
+// byteUnits are the suffixes parseBytes accepts, longest first.
+var byteUnits = []struct {
+	suffix string
+	n      int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
+
+// parseBytes reads a byte count: a whole number, optionally with a unit
+// (B, KB, MB, GB in powers of 1000; KiB, MiB, GiB in powers of 1024).
+func parseBytes(min, max int64) func(string) (any, string) {
+	return func(s string) (any, string) {
+		digits, mult := s, int64(1)
+		for _, u := range byteUnits {
+			if strings.HasSuffix(s, u.suffix) {
+				digits, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.n
+				break
+			}
+		}
+		n, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil || n < 0 || n > max/mult {
+			return nil, fmt.Sprintf("is not a byte count from %s to %s; use a whole number with an optional unit, e.g. 64MiB, 500MB or 1048576", formatBytes(min), formatBytes(max))
+		}
+		if n*mult < min {
+			return nil, fmt.Sprintf("must be at least %s (one full request)", formatBytes(min))
+		}
+		return n * mult, ""
+	}
+}
+
+// formatBytes prints n with the largest unit that divides it.
+func formatBytes(n int64) string {
+	for _, u := range byteUnits {
+		if u.n > 1 && n >= u.n && n%u.n == 0 {
+			return strconv.FormatInt(n/u.n, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
