@@ -3,6 +3,9 @@ package flush
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strconv"
+	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -30,6 +33,17 @@ var throttleCodes = map[string]bool{
 	"RequestLimitExceeded": true, "TooManyRequestsException": true,
 }
 
+// retryCodes are errors of the moment, whatever their status: expired or
+// skewed signatures (the SDK's own retryer would re-sign; ours is off) and
+// services that are briefly unavailable.
+var retryCodes = map[string]bool{
+	"RequestExpired": true, "ExpiredToken": true, "ExpiredTokenException": true,
+	"SignatureDoesNotMatch": true, "InvalidSignatureException": true, "RequestTimeTooSkewed": true,
+	"RequestTimeout": true, "RequestTimeoutException": true, "ServiceUnavailable": true,
+	"ServiceUnavailableException": true, "InternalFailure": true, "InternalServiceError": true,
+	"IDPCommunicationError": true,
+}
+
 var invalidCodes = map[string]bool{
 	"InvalidParameterValue": true, "InvalidParameterCombination": true, "MissingParameter": true,
 }
@@ -47,6 +61,8 @@ func classify(err error) outcome {
 			return throttled
 		case invalidCodes[code]:
 			return bisect
+		case retryCodes[code]:
+			return retry
 		}
 	}
 	var re *awshttp.ResponseError
@@ -74,4 +90,27 @@ func classify(err error) outcome {
 	// Everything without an HTTP response: refused or reset connections, DNS,
 	// timeouts, credential fetches that failed for a moment.
 	return retry
+}
+
+// maxRetryAfter bounds how long a Retry-After header can hold a request.
+const maxRetryAfter = 5 * time.Minute
+
+// retryAfter is the wait a Retry-After header asks for (seconds or an HTTP
+// date), or 0.
+func retryAfter(err error) time.Duration {
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil {
+		return 0
+	}
+	h := re.Response.Header.Get("Retry-After")
+	if h == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(h); err == nil && secs >= 0 {
+		return min(time.Duration(secs)*time.Second, maxRetryAfter)
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return min(max(time.Until(t), 0), maxRetryAfter)
+	}
+	return 0
 }

@@ -3,6 +3,7 @@ package flush
 import (
 	"context"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -11,15 +12,23 @@ import (
 	"github.com/cwagentd/cwagentd/internal/drops"
 )
 
-// Options configure a Flusher. Zero limits and backoffs take the defaults.
+// Options configure a Flusher. Zero values take the defaults noted.
 type Options struct {
 	Namespace      string
 	Jitter         time.Duration // each batch waits a random delay in [0, Jitter)
-	RequestTimeout time.Duration // deadline of each call
+	RequestTimeout time.Duration // deadline of each call; 10s
 	Log            *slog.Logger
 
-	MaxDatums, MaxBytes     int           // per request; CloudWatch's limits by default
-	BackoffBase, BackoffCap time.Duration // full-jitter exponential backoff
+	// MaxRequestsPerSecond is the ceiling of the AIMD request budget, Burst
+	// the calls it allows back to back; 0 means no budget.
+	MaxRequestsPerSecond float64
+	Burst                int
+	MaxConcurrency       int           // calls in flight; 1
+	MaxPendingBytes      int64         // bound of the undelivered queue; 0: none
+	MaxAge               time.Duration // undelivered data older is dropped; aggregate.MaxAge
+
+	MaxDatums, MaxBytes     int           // per request; CloudWatch's limits
+	BackoffBase, BackoffCap time.Duration // full-jitter exponential backoff; 100ms, 10s
 	Rand                    func(n int64) int64
 }
 
@@ -29,11 +38,21 @@ const (
 	dropTooLarge         // 413 for a single datum
 	dropNonFinite        // a number CloudWatch cannot store
 	dropFailed           // a non-retryable error such as AccessDenied
-	dropTooOld           // still undelivered past CloudWatch's 14-day window
+	dropTooOld           // older than flush.max_age (or CloudWatch's window)
+	dropTooNew           // more than 2h ahead: the clock jumped back
+	dropQueueFull        // the oldest data, when flush.max_pending_bytes was reached
 	dropShutdown         // still undelivered when the shutdown deadline passed
 )
 
-var dropReasons = []string{"rejected", "too_large", "non_finite", "failed", "too_old", "shutdown_timeout"}
+var dropReasons = []string{"rejected", "too_large", "non_finite", "failed", "too_old", "too_new", "queue_full", "shutdown_timeout"}
+
+// maxAhead is how far ahead of now CloudWatch accepts a timestamp.
+const maxAhead = 2 * time.Hour
+
+// splitAfter is how many consecutive non-throttle failures of one request
+// make it split: a body that a proxy or the service fails on every time must
+// not hold back the data sent with it.
+const splitAfter = 3
 
 // Flusher turns batches into delivered PutMetricData calls.
 type Flusher struct {
@@ -43,9 +62,15 @@ type Flusher struct {
 	// Drops counts datums dropped by reason; Retries counts failed attempts
 	// that will be retried, by outcome (and logs them at a bounded rate).
 	Drops, Retries *drops.Counter
-	// Requests counts calls by outcome; Delivered counts datums delivered.
-	Requests  [numOutcomes]atomic.Uint64
-	Delivered atomic.Uint64
+	// Requests counts calls by outcome; Delivered counts datums delivered;
+	// BytesAttempted counts the encoded (uncompressed) bytes of every call.
+	Requests       [numOutcomes]atomic.Uint64
+	Delivered      atomic.Uint64
+	BytesAttempted atomic.Uint64
+
+	queueDepth, queueBytes, inFlight atomic.Int64
+	budgetMilli                      atomic.Int64 // current budget, requests/s * 1000
+	seq                              uint64       // loop goroutine only
 }
 
 // New returns a Flusher publishing through pub.
@@ -53,23 +78,15 @@ func New(pub Publisher, o Options) *Flusher {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.MaxDatums == 0 {
-		o.MaxDatums = MaxDatums
-	}
-	if o.MaxBytes == 0 {
-		o.MaxBytes = MaxBytes
-	}
-	if o.BackoffBase == 0 {
-		o.BackoffBase = 100 * time.Millisecond
-	}
-	if o.BackoffCap == 0 {
-		o.BackoffCap = 30 * time.Second
-	}
+	o.MaxDatums = cmpOr(o.MaxDatums, MaxDatums)
+	o.MaxBytes = cmpOr(o.MaxBytes, MaxBytes)
+	o.MaxConcurrency = cmpOr(o.MaxConcurrency, 1)
+	o.BackoffBase = cmpOr(o.BackoffBase, 100*time.Millisecond)
+	o.BackoffCap = cmpOr(o.BackoffCap, 10*time.Second)
+	o.RequestTimeout = cmpOr(o.RequestTimeout, 10*time.Second)
+	o.MaxAge = min(cmpOr(o.MaxAge, aggregate.MaxAge), aggregate.MaxAge)
 	if o.Rand == nil {
 		o.Rand = rand.Int64N
-	}
-	if o.RequestTimeout == 0 {
-		o.RequestTimeout = 10 * time.Second
 	}
 	return &Flusher{
 		pub: pub, opts: o,
@@ -78,64 +95,130 @@ func New(pub Publisher, o Options) *Flusher {
 	}
 }
 
+func cmpOr[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// DeliveredRequests is the number of calls CloudWatch accepted.
+func (f *Flusher) DeliveredRequests() uint64 { return f.Requests[delivered].Load() }
+
+// Throttles is the number of calls CloudWatch throttled.
+func (f *Flusher) Throttles() uint64 { return f.Requests[throttled].Load() }
+
+// QueueDepth is the number of requests waiting (not in flight).
+func (f *Flusher) QueueDepth() int64 { return f.queueDepth.Load() }
+
+// QueueBytes is the encoded size of the requests waiting.
+func (f *Flusher) QueueBytes() int64 { return f.queueBytes.Load() }
+
+// InFlight is the number of calls under way.
+func (f *Flusher) InFlight() int64 { return f.inFlight.Load() }
+
+// Budget is the current request budget in calls per second (0: none).
+func (f *Flusher) Budget() float64 { return float64(f.budgetMilli.Load()) / 1000 }
+
 type delayed struct {
 	due   time.Time
 	batch aggregate.Batch
 }
 
-type queued struct {
-	req       *Request
-	attempt   int
-	notBefore time.Time
+type result struct {
+	q   *queued
+	err error
 }
 
-// Run delivers every batch from in. Each waits its random jitter, then its
-// requests join one FIFO queue sent in order. When in is closed (shutdown)
-// the jitter is skipped and Run returns once everything is delivered or
-// dropped by rule. When ctx ends (the shutdown deadline) Run counts what is
-// left as dropped and returns at once.
+// loop is the state of one Run, owned by its goroutine: calls run on their
+// own goroutines and report back through results.
+type loop struct {
+	f        *Flusher
+	ctx      context.Context
+	waiting  []delayed
+	queue    pending
+	budget   *budget
+	inflight map[*queued]bool
+	results  chan result
+}
+
+// Run delivers every batch from in. Each waits its random jitter; its
+// requests then join one queue, sent oldest first by up to MaxConcurrency
+// calls within the request budget. When in is closed (shutdown) the jitter
+// is skipped and Run returns once everything is delivered or dropped by
+// rule. When ctx ends (the shutdown deadline) Run counts what is left as
+// dropped and returns at once.
 func (f *Flusher) Run(ctx context.Context, in <-chan aggregate.Batch) {
-	var (
-		waiting []delayed
-		queue   []*queued
-		timer   = time.NewTimer(time.Hour)
-	)
-	defer timer.Stop()
-	defer func() { f.abandon(waiting, queue) }()
-	accept := func(b aggregate.Batch) {
-		var d time.Duration
-		if f.opts.Jitter > 0 {
-			d = time.Duration(f.opts.Rand(int64(f.opts.Jitter)))
-		}
-		waiting = append(waiting, delayed{time.Now().Add(d), b})
+	l := &loop{
+		f: f, ctx: ctx,
+		queue:    pending{max: f.opts.MaxPendingBytes},
+		budget:   newBudget(f.opts.MaxRequestsPerSecond, f.opts.Burst, time.Now()),
+		inflight: map[*queued]bool{},
+		results:  make(chan result, f.opts.MaxConcurrency),
 	}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	defer func() { l.abandon(in) }()
 	for {
-		in = intake(in, accept) // never let sending starve the intake
-		now := time.Now()
-		waiting, queue = f.release(waiting, queue, now, in == nil)
-		if len(queue) > 0 && !queue[0].notBefore.After(now) {
-			queue = f.send(ctx, queue)
-			if ctx.Err() != nil {
-				return
-			}
-			continue
-		}
-		if in == nil && len(waiting) == 0 && len(queue) == 0 {
+		if ctx.Err() != nil {
+			l.collect()
 			return
 		}
-		timer.Reset(f.nextWake(waiting, queue, now))
+		in = intake(in, l.accept) // never let sending starve the intake
+		now := time.Now()
+		l.release(now, in == nil)
+		wake := l.dispatch(now)
+		f.publishState(l)
+		if in == nil && len(l.waiting) == 0 && l.queue.len() == 0 && len(l.inflight) == 0 {
+			return
+		}
+		for _, w := range l.waiting {
+			if wake.IsZero() || w.due.Before(wake) {
+				wake = w.due
+			}
+		}
+		var tick <-chan time.Time
+		if !wake.IsZero() {
+			timer.Reset(max(wake.Sub(now), 0))
+			tick = timer.C
+		}
 		select {
 		case b, ok := <-in:
 			if ok {
-				accept(b)
+				l.accept(b)
 			} else {
 				in = nil
 			}
-		case <-timer.C:
+		case r := <-l.results:
+			delete(l.inflight, r.q)
+			l.handle(r, time.Now())
+		case <-tick:
 		case <-ctx.Done():
+			l.collect()
 			return
 		}
 	}
+}
+
+// collect handles the calls that have already returned, so that a call
+// delivered just as the deadline passed counts as delivered.
+func (l *loop) collect() {
+	for {
+		select {
+		case r := <-l.results:
+			delete(l.inflight, r.q)
+			l.handle(r, time.Now())
+		default:
+			return
+		}
+	}
+}
+
+func (f *Flusher) publishState(l *loop) {
+	f.queueDepth.Store(int64(l.queue.len()))
+	f.queueBytes.Store(l.queue.bytes)
+	f.inFlight.Store(int64(len(l.inflight)))
+	f.budgetMilli.Store(int64(math.Round(l.budget.perSecond() * 1000)))
 }
 
 // intake accepts every batch already waiting in in, and returns nil once in
@@ -155,63 +238,121 @@ func intake(in <-chan aggregate.Batch, accept func(aggregate.Batch)) <-chan aggr
 	return nil
 }
 
+// accept schedules a batch after its random jitter: drawn per batch, so a
+// fleet never settles into flushing at the same instant.
+func (l *loop) accept(b aggregate.Batch) {
+	var d time.Duration
+	if l.f.opts.Jitter > 0 {
+		d = time.Duration(l.f.opts.Rand(int64(l.f.opts.Jitter)))
+	}
+	l.waiting = append(l.waiting, delayed{time.Now().Add(d), b})
+}
+
 // release packs the batches whose jitter has passed (all of them when
-// draining) onto the queue.
-func (f *Flusher) release(waiting []delayed, queue []*queued, now time.Time, draining bool) ([]delayed, []*queued) {
-	kept := waiting[:0]
-	for _, w := range waiting {
+// draining) onto the queue, dropping what CloudWatch would refuse for its
+// timestamp.
+func (l *loop) release(now time.Time, draining bool) {
+	kept := l.waiting[:0]
+	for _, w := range l.waiting {
 		if !draining && w.due.After(now) {
 			kept = append(kept, w)
 			continue
 		}
-		w.batch.Datums = sanitize(w.batch.Datums, func(d *aggregate.Datum) {
-			f.Drops.Add(dropNonFinite, 1, []byte(d.Name))
+		b := w.batch
+		if reason, bad := l.f.timestampProblem(b.Start, now); bad {
+			l.f.Drops.Add(reason, uint64(len(b.Datums)), nil)
+			l.f.opts.Log.Warn("dropped a period CloudWatch would refuse for its timestamp; is the clock right?",
+				"timestamp", b.Start, "now", now, "datums", len(b.Datums))
+			continue
+		}
+		b.Datums = sanitize(b.Datums, func(d *aggregate.Datum) {
+			l.f.Drops.Add(dropNonFinite, 1, []byte(d.Name))
 		})
-		for _, r := range pack(f.opts.Namespace, w.batch, f.opts.MaxDatums, f.opts.MaxBytes) {
-			queue = append(queue, &queued{req: r})
+		for _, r := range pack(l.f.opts.Namespace, b, l.f.opts.MaxDatums, l.f.opts.MaxBytes) {
+			l.f.seq++
+			l.enqueue(&queued{req: r, seq: l.f.seq})
 		}
 	}
-	return kept, queue
+	clear(l.waiting[len(kept):])
+	l.waiting = kept
 }
 
-func (f *Flusher) nextWake(waiting []delayed, queue []*queued, now time.Time) time.Duration {
-	next := now.Add(time.Hour)
-	for _, w := range waiting {
-		if w.due.Before(next) {
-			next = w.due
+func (f *Flusher) timestampProblem(ts, now time.Time) (int, bool) {
+	switch {
+	case now.Sub(ts) > f.opts.MaxAge:
+		return dropTooOld, true
+	case ts.Sub(now) > maxAhead:
+		return dropTooNew, true
+	}
+	return 0, false
+}
+
+func (l *loop) enqueue(q *queued) {
+	for _, old := range l.queue.push(q) {
+		l.f.Drops.Add(dropQueueFull, uint64(len(old.req.Datums)), nil)
+	}
+}
+
+// dispatch starts calls while a worker is free, a request is ready and the
+// budget allows. It returns when the loop should look again (zero: only
+// when a call returns or a batch arrives).
+func (l *loop) dispatch(now time.Time) time.Time {
+	for len(l.inflight) < l.f.opts.MaxConcurrency {
+		q, next := l.queue.ready(now)
+		if q == nil {
+			return next
 		}
+		if wait := l.budget.take(now); wait > 0 {
+			l.queue.push(q) // cannot overflow: it was just taken out
+			return now.Add(wait)
+		}
+		l.inflight[q] = true
+		go l.call(q)
 	}
-	if len(queue) > 0 && queue[0].notBefore.Before(next) {
-		next = queue[0].notBefore
-	}
-	return max(next.Sub(now), 0)
+	return time.Time{}
 }
 
-// send makes one call for the head of the queue and acts on its outcome.
-func (f *Flusher) send(ctx context.Context, queue []*queued) []*queued {
-	q := queue[0]
-	callCtx, cancel := context.WithTimeout(ctx, f.opts.RequestTimeout)
-	err := f.pub.Publish(callCtx, q.req)
+func (l *loop) call(q *queued) {
+	l.f.BytesAttempted.Add(uint64(q.req.size))
+	ctx, cancel := context.WithTimeout(l.ctx, l.f.opts.RequestTimeout)
+	err := l.f.pub.Publish(ctx, q.req)
 	cancel()
-	if err != nil && ctx.Err() != nil {
-		return queue // the deadline passed mid-call: abandon counts it
+	l.results <- result{q, err} // never blocks: one slot per call in flight
+}
+
+// handle acts on the outcome of one call.
+func (l *loop) handle(r result, now time.Time) {
+	f, q := l.f, r.q
+	if r.err != nil && l.ctx.Err() != nil {
+		l.queue.push(q) // the deadline passed mid-call: abandon counts it
+		return
 	}
-	o := classify(err)
+	o := classify(r.err)
 	f.Requests[o].Add(1)
 	n := uint64(len(q.req.Datums))
 	switch o {
 	case delivered:
 		f.Delivered.Add(n)
-		return queue[1:]
+		l.budget.succeeded()
 	case retry, throttled:
-		if time.Since(q.req.Timestamp) > aggregate.MaxAge {
-			f.Drops.Add(dropTooOld, n, []byte(err.Error()))
-			return queue[1:]
+		if o == throttled {
+			l.budget.throttled(now)
+			q.fails = 0
+		} else {
+			q.fails++
 		}
-		f.Retries.Add(int(o), 1, []byte(err.Error()))
+		if reason, bad := f.timestampProblem(q.req.Timestamp, now); bad {
+			f.Drops.Add(reason, n, []byte(r.err.Error()))
+			return
+		}
+		f.Retries.Add(int(o), 1, []byte(r.err.Error()))
 		q.attempt++
-		q.notBefore = time.Now().Add(f.backoff(q.attempt))
-		return queue
+		q.notBefore = now.Add(max(f.backoff(q.attempt), retryAfter(r.err)))
+		if q.fails >= splitAfter && len(q.req.Datums) > 1 {
+			l.split(q)
+			return
+		}
+		l.enqueue(q)
 	case bisect, tooLarge:
 		if len(q.req.Datums) == 1 {
 			reason := dropRejected
@@ -219,18 +360,24 @@ func (f *Flusher) send(ctx context.Context, queue []*queued) []*queued {
 				reason = dropTooLarge
 			}
 			f.opts.Log.Warn("CloudWatch rejected a datum; dropped it",
-				"metric", q.req.Datums[0].Name, "dimensions", q.req.Datums[0].Dimensions, "error", err)
+				"metric", q.req.Datums[0].Name, "dimensions", q.req.Datums[0].Dimensions, "error", r.err)
 			f.Drops.Add(reason, 1, nil)
-			return queue[1:]
+			return
 		}
-		a, b := q.req.split()
-		return append([]*queued{{req: a}, {req: b}}, queue[1:]...)
+		q.notBefore = time.Time{}
+		l.split(q)
 	default:
 		f.opts.Log.Error("PutMetricData failed and will not be retried; check the agent's IAM permissions and endpoint",
-			"error", err, "datums", n)
+			"error", r.err, "datums", n)
 		f.Drops.Add(dropFailed, n, nil)
-		return queue[1:]
 	}
+}
+
+// split replaces q by its two halves, which keep its place and backoff.
+func (l *loop) split(q *queued) {
+	a, b := q.req.split()
+	l.enqueue(&queued{req: a, seq: q.seq, attempt: q.attempt, notBefore: q.notBefore})
+	l.enqueue(&queued{req: b, seq: q.seq, attempt: q.attempt, notBefore: q.notBefore})
 }
 
 // backoff is full jitter: uniform in [0, min(cap, base*2^attempt)).
@@ -246,20 +393,35 @@ func (f *Flusher) backoff(attempt int) time.Duration {
 	return time.Duration(f.opts.Rand(int64(ceil)))
 }
 
-// abandon counts whatever is still undelivered when Run returns.
-func (f *Flusher) abandon(waiting []delayed, queue []*queued) {
+// abandon counts whatever is still undelivered when Run returns: batches
+// waiting for their jitter or still in the channel, queued requests, and
+// calls cut short by the deadline.
+func (l *loop) abandon(in <-chan aggregate.Batch) {
 	var n uint64
-	for _, w := range waiting {
+	for _, w := range l.waiting {
 		n += uint64(len(w.batch.Datums))
 	}
-	for _, q := range queue {
+	for in != nil {
+		select {
+		case b, ok := <-in:
+			if !ok {
+				in = nil
+				continue
+			}
+			n += uint64(len(b.Datums))
+		default:
+			in = nil
+		}
+	}
+	n += l.queue.datums()
+	for q := range l.inflight {
 		n += uint64(len(q.req.Datums))
 	}
 	if n > 0 {
-		f.opts.Log.Error("shutdown deadline passed with datums undelivered; raise shutdown_timeout if CloudWatch was slow",
+		l.f.opts.Log.Error("shutdown deadline passed with datums undelivered; raise shutdown_timeout if CloudWatch was slow",
 			"datums", n)
-		f.Drops.Add(dropShutdown, n, nil)
+		l.f.Drops.Add(dropShutdown, n, nil)
 	}
-	f.Drops.Flush()
-	f.Retries.Flush()
+	l.f.Drops.Flush()
+	l.f.Retries.Flush()
 }

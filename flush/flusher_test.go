@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -119,8 +120,11 @@ func wires(ns string, b aggregate.Batch) []fakecw.Datum {
 // assertDatums compares datums (what fakecw accepted with what was meant to
 // arrive, or what was packed with what was given), reporting the first
 // difference rather than two lists of thousands.
+// assertDatums compares as multisets: with retries and several calls in
+// flight, the order of delivery is not part of the contract.
 func assertDatums[D any](t *testing.T, want, got []D, msgAndArgs ...any) bool {
 	t.Helper()
+	want, got = sortedByPrint(want), sortedByPrint(got)
 	for i := range min(len(want), len(got)) {
 		if !assert.Equal(t, want[i], got[i], "datum %d differs", i) {
 			return false
@@ -343,7 +347,7 @@ func TestRun_BackoffIsFullJitter(t *testing.T) {
 						return v
 					}})
 				in := make(chan aggregate.Batch, 1)
-				in <- batch(time.Now(), counters("c", 3))
+				in <- batch(time.Now(), counters("c", 1)) // one datum: never split
 				close(in)
 				<-startRun(t.Context(), fl, in)
 
@@ -364,7 +368,7 @@ func TestRun_BackoffIsFullJitter(t *testing.T) {
 				assert.Equal(t, uint64(failures), fl.Retries.Get(int(o)))
 				assert.Equal(t, uint64(failures), fl.Retries.Total())
 				assert.Equal(t, map[string]uint64{o.String(): uint64(failures), "delivered": 1}, outcomes(fl))
-				assert.Equal(t, uint64(3), fl.Delivered.Load())
+				assert.Equal(t, uint64(1), fl.Delivered.Load())
 				assert.Zero(t, fl.Drops.Total())
 			})
 		})
@@ -480,7 +484,7 @@ func TestRun_DeliveredAsTheDeadlinePassesIsNotDropped(t *testing.T) {
 	})
 }
 
-func TestRun_TooOldIsDroppedWhenItFails(t *testing.T) {
+func TestRun_TimestampsCloudWatchWouldRefuse(t *testing.T) {
 	f := func(name string, age time.Duration, fail func(call int) error, wantCalls int,
 		wantDelivered uint64, wantDrops map[string]uint64) {
 		t.Helper()
@@ -507,10 +511,12 @@ func TestRun_TooOldIsDroppedWhenItFails(t *testing.T) {
 		}
 	}
 	tooOld := aggregate.MaxAge + time.Minute
-	f("network error", tooOld, once(errReset), 1, 0, map[string]uint64{"too_old": 5})
-	f("throttled", tooOld, once(errThrottle), 1, 0, map[string]uint64{"too_old": 5})
-	f("delivered: age is no reason to drop", tooOld, once(nil), 1, 5, map[string]uint64{})
+	// Too old is found before the first call: CloudWatch would refuse it.
+	f("network error", tooOld, once(errReset), 0, 0, map[string]uint64{"too_old": 5})
+	f("throttled", tooOld, once(errThrottle), 0, 0, map[string]uint64{"too_old": 5})
+	f("would succeed: still refused by CloudWatch", tooOld, once(nil), 0, 0, map[string]uint64{"too_old": 5})
 	f("young enough: retried", aggregate.MaxAge-time.Hour, once(errReset), 2, 5, map[string]uint64{})
+	f("from the future (a clock stepped back)", -3*time.Hour, once(nil), 0, 0, map[string]uint64{"too_new": 5})
 }
 
 func TestRun_TurnsTooOldWhileRetrying(t *testing.T) {
@@ -568,13 +574,16 @@ func TestFlusher_RetriesUntilDelivered(t *testing.T) {
 			b := batch(time.Now().Truncate(time.Minute), counters("c", 2500))
 			fl := deliver(t, pub, fastOpts(), b)
 
-			assertDatums(t, wires("StatsD", b), srv.Datums(), "each datum delivered once, in order")
-			assert.Len(t, srv.Requests(), 3+n)
-			assert.Len(t, srv.Accepted(), 3)
+			assertDatums(t, wires("StatsD", b), srv.Datums(), "each datum delivered once")
+			// Three failures of one request in a row split it (splitAfter),
+			// so up to one more request can be accepted.
+			accepted := len(srv.Accepted())
+			assert.Contains(t, []int{3, 4}, accepted)
+			assert.Len(t, srv.Requests(), accepted+n)
 			assert.Equal(t, uint64(2500), fl.Delivered.Load())
 			assert.Equal(t, uint64(n), fl.Retries.Get(int(o)))
 			assert.Equal(t, uint64(n), fl.Retries.Total())
-			assert.Equal(t, map[string]uint64{"delivered": 3, o.String(): uint64(n)}, outcomes(fl))
+			assert.Equal(t, map[string]uint64{"delivered": uint64(accepted), o.String(): uint64(n)}, outcomes(fl))
 			assert.Zero(t, fl.Drops.Total())
 		})
 	}
@@ -754,7 +763,7 @@ func TestFlusher_RetriesNetworkErrors(t *testing.T) {
 			return &f // never seen by the client; keeps the fake's record of accepted datums exact
 		})
 		o := fastOpts()
-		o.RequestTimeout = 100 * time.Millisecond
+		o.RequestTimeout = time.Second // long enough for the others under -race
 		b := batch(time.Now().Truncate(time.Minute), counters("c", 2500))
 		fl := deliver(t, pub, o, b)
 		close(release)
@@ -763,4 +772,10 @@ func TestFlusher_RetriesNetworkErrors(t *testing.T) {
 		assert.NoError(t, srv.WaitForRequests(wait, 4))
 		check(t, srv, fl, b, 1)
 	})
+}
+
+func sortedByPrint[D any](ds []D) []D {
+	out := slices.Clone(ds)
+	slices.SortStableFunc(out, func(a, b D) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -44,7 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot start", "error", err)
 		return 1
 	}
-	pub, err := publisher(ctx, cfg, stdout, log)
+	wire := &flush.CountingHTTPClient{Inner: awshttp.NewBuildableClient()}
+	pub, err := publisher(ctx, cfg, stdout, wire, log)
 	if err != nil {
 		for _, l := range listeners {
 			_ = l.Close()
@@ -53,7 +55,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fl := flush.New(pub, flush.Options{Namespace: cfg.CloudWatch.Namespace, Jitter: cfg.Flush.Jitter,
-		RequestTimeout: cfg.Flush.RequestTimeout, Log: log})
+		RequestTimeout: cfg.Flush.RequestTimeout, Log: log,
+		MaxRequestsPerSecond: cfg.CloudWatch.MaxRequestsPerSecond, Burst: cfg.CloudWatch.Burst,
+		MaxConcurrency: cfg.Flush.MaxConcurrency, MaxPendingBytes: cfg.Flush.MaxPendingBytes, MaxAge: cfg.Flush.MaxAge})
 
 	batches := make(chan aggregate.Batch, 64)
 	stopAgg := make(chan struct{})
@@ -86,18 +90,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	close(stopAgg)
 	<-flushed
-	summarize(log, &udpStats, &unixStats, lineDrops, agg, fl)
+	summarize(log, &udpStats, &unixStats, lineDrops, agg, fl, wire)
 	return 0
 }
 
 // publisher returns stdout's, or the CloudWatch client from the SDK's
 // standard chains (Region, credentials, AWS_ENDPOINT_URL_CLOUDWATCH) with the
 // SDK's retryer off: the flusher owns retries.
-func publisher(ctx context.Context, cfg *config.Config, stdout io.Writer, log *slog.Logger) (flush.Publisher, error) {
+func publisher(ctx context.Context, cfg *config.Config, stdout io.Writer, hc aws.HTTPClient, log *slog.Logger) (flush.Publisher, error) {
 	if cfg.Output == config.OutputStdout {
 		return &flush.Stdout{W: stdout}, nil
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx,
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(hc),
 		awsconfig.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }))
 	if err != nil {
 		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
@@ -167,12 +171,15 @@ func giveUpOnSecondSignal(log *slog.Logger, c <-chan os.Signal, giveUp func()) {
 	giveUp()
 }
 
-func summarize(log *slog.Logger, udp, unix *ingest.Stats, lines *drops.Counter, agg *aggregate.Aggregator, fl *flush.Flusher) {
+func summarize(log *slog.Logger, udp, unix *ingest.Stats, lines *drops.Counter, agg *aggregate.Aggregator,
+	fl *flush.Flusher, wire *flush.CountingHTTPClient) {
 	lines.Flush()
 	agg.TagFixes.Flush()
 	agg.Drops.Flush()
 	log.Info("cwagentd stopped",
 		"lines_udp", udp.Lines.Load(), "lines_unixgram", unix.Lines.Load(),
 		"lines_dropped", lines.Total(), "samples_dropped", agg.Drops.Total(),
-		"datums_delivered", fl.Delivered.Load(), "datums_dropped", fl.Drops.Total())
+		"datums_delivered", fl.Delivered.Load(), "datums_dropped", fl.Drops.Total(),
+		"requests_delivered", fl.DeliveredRequests(), "requests_throttled", fl.Throttles(),
+		"bytes_encoded", fl.BytesAttempted.Load(), "bytes_sent", wire.Sent.Load())
 }

@@ -1,0 +1,71 @@
+package flush
+
+import (
+	"slices"
+	"time"
+)
+
+// queued is a request waiting to be (re)sent.
+type queued struct {
+	req       *Request
+	seq       uint64 // creation order; a split keeps its parent's
+	attempt   int
+	fails     int // consecutive non-throttle failures
+	notBefore time.Time
+}
+
+// pending holds undelivered requests in creation order, bounded by their
+// encoded bytes: when full, the oldest data goes first. It is owned by the
+// Flusher's loop goroutine.
+type pending struct {
+	items []*queued
+	bytes int64
+	max   int64 // 0: unbounded
+}
+
+// push adds q in creation order and returns what had to be dropped to stay
+// within the bound (possibly q itself, when it is the oldest).
+func (p *pending) push(q *queued) (dropped []*queued) {
+	i, _ := slices.BinarySearchFunc(p.items, q.seq, func(e *queued, seq uint64) int {
+		if e.seq <= seq {
+			return -1
+		}
+		return 1
+	})
+	p.items = slices.Insert(p.items, i, q)
+	p.bytes += int64(q.req.size)
+	for p.max > 0 && p.bytes > p.max && len(p.items) > 0 {
+		old := p.items[0]
+		p.items = p.items[1:]
+		p.bytes -= int64(old.req.size)
+		dropped = append(dropped, old)
+	}
+	return dropped
+}
+
+// ready removes and returns the oldest request whose backoff has passed;
+// otherwise it returns nil and the earliest time one will be ready (zero if
+// the queue is empty).
+func (p *pending) ready(now time.Time) (*queued, time.Time) {
+	var next time.Time
+	for i, q := range p.items {
+		if !q.notBefore.After(now) {
+			p.items = slices.Delete(p.items, i, i+1)
+			p.bytes -= int64(q.req.size)
+			return q, time.Time{}
+		}
+		if next.IsZero() || q.notBefore.Before(next) {
+			next = q.notBefore
+		}
+	}
+	return nil, next
+}
+
+func (p *pending) len() int { return len(p.items) }
+
+func (p *pending) datums() (n uint64) {
+	for _, q := range p.items {
+		n += uint64(len(q.req.Datums))
+	}
+	return n
+}
