@@ -92,11 +92,17 @@ func awsEnv(cw *fakecw.Server) []string {
 // waits until it reports ready. Its env has no CWAGENTD_* but what is given.
 func startAgent(t *testing.T, env []string, args ...string) *agent {
 	t.Helper()
+	return startAgentBinary(t, binary, env, args...)
+}
+
+// startAgentBinary is startAgent with another build of the agent.
+func startAgentBinary(t *testing.T, bin string, env []string, args ...string) *agent {
+	t.Helper()
 	a := &agent{t: t, UDP: freeUDP(t), Socket: filepath.Join(t.TempDir(), "statsd.sock"),
 		stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
 		"CWAGENTD_LISTEN_UDP=" + a.UDP, "CWAGENTD_LISTEN_UNIXGRAM=" + a.Socket, "CWAGENTD_LOG_LEVEL=debug"}
-	a.cmd = exec.Command(binary, append([]string{"run"}, args...)...)
+	a.cmd = exec.Command(bin, append([]string{"run"}, args...)...)
 	a.cmd.Env = append(base, env...)
 	a.cmd.Stdout = a.stdout
 	pr, pw := io.Pipe()

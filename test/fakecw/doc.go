@@ -8,7 +8,8 @@
 // service does, so the SDK surfaces the same Go error types a production client
 // would see. Tests inspect what arrived (Requests, Accepted, Datums), what was
 // wrong with it (Violations), and inject failures (FailNext, SetResponder,
-// RejectDatum) to exercise retry, back-off and bisection logic.
+// RejectDatum, ConnectionReset, an account-wide SetRateLimit) to exercise
+// retry, back-off, rate-limit and bisection logic.
 //
 // The fake only ever listens on the address it is given; New uses a loopback
 // port.

@@ -2,6 +2,7 @@ package fakecw
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 
@@ -22,9 +23,28 @@ type Fault struct {
 	// (an empty slice sends an empty body), as a proxy or load balancer would.
 	// A Fault with neither Code nor Body also sends an empty body.
 	Body []byte
-	// RetryAfter, when set, is sent as the Retry-After header.
+	// RetryAfter, when set, is sent as the Retry-After header (seconds or an
+	// HTTP date, verbatim), with or without Code or Body.
 	RetryAfter string
+	// Reset, when true, answers nothing: once the request body has been read
+	// the fake closes the TCP connection with SO_LINGER 0, so the client sees
+	// a connection reset instead of a response. Every other field is ignored.
+	// Recorded with Outcome "ConnectionReset" and Status 0.
+	Reset bool
 }
+
+// OutcomeConnectionReset is the Outcome recorded for a Reset fault.
+const OutcomeConnectionReset = "ConnectionReset"
+
+// ConnectionReset resets the connection after reading the whole request, as a
+// load balancer or NAT that dropped the flow would. The SDK's HTTP/1.1
+// transport does not replay a POST, so the call fails once: the SDK returns a
+// *smithy.OperationError around an *awshttp.ResponseError with no response
+// (HTTPStatusCode() 0, no error code) around a smithyhttp.RequestSendError
+// around the *net.OpError "read: connection reset by peer" (errors.Is
+// syscall.ECONNRESET). The request may have been received in full: a client
+// cannot tell whether it was applied.
+func ConnectionReset() Fault { return Fault{Reset: true} }
 
 // Throttling is CloudWatch's answer to exceeding the request quota. The SDK
 // returns it as a *smithy.GenericAPIError with ErrorCode() "Throttling".
@@ -144,6 +164,10 @@ func errorType(code string) string {
 
 // writeFault sends f and returns the outcome and status to record.
 func (s *Server) writeFault(w http.ResponseWriter, f Fault) (outcome string, status int) {
+	if f.Reset {
+		resetConnection(w)
+		return OutcomeConnectionReset, 0
+	}
 	status = f.Status
 	if status == 0 {
 		status = http.StatusBadRequest
@@ -200,4 +224,19 @@ func (s *Server) writeOK(w http.ResponseWriter) (outcome string, status int) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 	return outcomeOK, http.StatusOK
+}
+
+// resetConnection takes the connection over from net/http and closes it with
+// an RST. The fake serves HTTP/1.1 only, where that always works; were it
+// ever served over HTTP/2, the handler would abort instead (the client sees a
+// broken stream, and the request goes unrecorded).
+func resetConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
 }

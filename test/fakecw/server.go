@@ -50,9 +50,10 @@ type Request struct {
 	// Outcome is "ok", or the error code answered ("Throttling",
 	// "InvalidParameterValue", "InternalServiceError",
 	// "RequestEntityTooLarge", ...), or "HTTP <status>" for a fault without a
-	// code.
+	// code, or "ConnectionReset" when the connection was reset instead of
+	// answered (see ConnectionReset).
 	Outcome    string
-	Status     int      // HTTP status answered
+	Status     int      // HTTP status answered; 0 for a reset connection
 	Violations []string // contract violations found in this request
 }
 
@@ -85,6 +86,7 @@ type Server struct {
 	poison         []func(Datum) bool
 	onRequest      func(Request)
 	requestIDs     int
+	limit          bucket // SetRateLimit's quota; zero admits everything
 }
 
 // New starts a fake on a loopback port. Close stops it.
@@ -172,14 +174,15 @@ func (s *Server) Violations() []string {
 }
 
 // Reset forgets everything recorded and every injected behaviour (queued
-// faults, responder, poison predicates, OnRequest), as if freshly started. The
-// listener and the history setting stay.
+// faults, responder, poison predicates, OnRequest, the rate limit), as if
+// freshly started. The listener and the history setting stay.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests, s.violations = nil, nil
 	s.total, s.acceptedDatums = 0, 0
 	s.queued, s.responder, s.poison, s.onRequest = nil, nil, nil, nil
+	s.limit = bucket{}
 }
 
 // DiscardHistory stops (true) or resumes (false) keeping requests and
@@ -237,7 +240,7 @@ func (s *Server) waitFor(ctx context.Context, done func() bool, progress func() 
 const outcomeOK = "ok"
 
 // ServeHTTP answers one PutMetricData call: decode, let injected faults
-// decide, validate, then accept or reject.
+// decide, then the rate limit, validate, then accept or reject.
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	req := Request{Received: s.now()}
 	violations := checkTransport(hr)
@@ -262,6 +265,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		// Injected answers win over validation by design: the test asked for
 		// exactly this response, whatever the request held.
 		req.Outcome, req.Status = s.writeFault(w, *f)
+		s.record(req)
+		return
+	}
+	if s.rateLimited() {
+		req.Outcome, req.Status = s.writeFault(w, Throttling())
 		s.record(req)
 		return
 	}

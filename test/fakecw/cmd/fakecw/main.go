@@ -5,9 +5,10 @@
 //	AWS_ENDPOINT_URL_CLOUDWATCH=http://127.0.0.1:4566 AWS_REGION=us-east-1 \
 //	AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x <agent>
 //
-// Every accepted datum is printed to stdout as one JSON line; every contract
-// violation goes to stderr. Nothing is kept in memory, so it can run for long
-// load tests.
+// With -rps N (and -burst B) it answers Throttling beyond N requests per
+// second, like the account-wide quota. Every accepted datum is printed to
+// stdout as one JSON line; every contract violation goes to stderr. Nothing is
+// kept in memory, so it can run for long load tests.
 package main
 
 import (
@@ -26,6 +27,8 @@ import (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:4566", "address to serve the fake on")
+	rps := flag.Float64("rps", 0, "request quota shared by all clients, in requests per second; beyond it requests are answered Throttling (0 = no limit)")
+	burst := flag.Int("burst", 5, "how many requests the quota lets through at once (with -rps)")
 	flag.Parse()
 
 	ln, err := net.Listen("tcp", *listen)
@@ -35,6 +38,7 @@ func main() {
 	}
 	s := fakecw.NewWithListener(ln)
 	s.DiscardHistory(true)
+	s.SetRateLimit(*rps, *burst)
 
 	// Requests arrive on several connections at once; one lock keeps each
 	// request's lines together.
