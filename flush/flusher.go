@@ -200,15 +200,21 @@ func (f *Flusher) Run(ctx context.Context, in <-chan aggregate.Batch) {
 	}
 }
 
-// collect handles the calls that have already returned, so that a call
-// delivered just as the deadline passed counts as delivered.
+// collectGrace is how long Run waits, after the deadline, for calls in
+// flight to report: their context is cancelled, so they return at once.
+const collectGrace = 200 * time.Millisecond
+
+// collect handles the calls still in flight at the deadline, so that a call
+// delivered just as the deadline passed counts as delivered, not dropped.
 func (l *loop) collect() {
-	for {
+	grace := time.NewTimer(collectGrace)
+	defer grace.Stop()
+	for len(l.inflight) > 0 {
 		select {
 		case r := <-l.results:
 			delete(l.inflight, r.q)
 			l.handle(r, time.Now())
-		default:
+		case <-grace.C:
 			return
 		}
 	}
