@@ -24,7 +24,7 @@ func TestParseBytes(t *testing.T) {
 		_, got := parse(in)
 		assert.Contains(t, got, problem, in)
 	}
-	bad("999999", "at least 1MB")
+	bad("999999", "must be at least 1MB")
 	bad("65GiB", "byte count from 1MB to 64GiB")
 	bad("lots", "use a whole number")
 	bad("-5MB", "use a whole number")

@@ -42,6 +42,7 @@ type Listen struct {
 	UDP          string      `mapstructure:"udp"`           // host:port; "" disables
 	Unixgram     string      `mapstructure:"unixgram"`      // absolute socket path; "" disables
 	UnixgramMode os.FileMode `mapstructure:"unixgram_mode"` // permission bits of the socket file
+	ReadBuffer   int64       `mapstructure:"read_buffer"`   // SO_RCVBUF asked of the kernel, bytes
 }
 
 // CloudWatch is where metrics go.

@@ -55,6 +55,13 @@ var specs = []keySpec{
 		text:  func(c *Config) string { return formatMode(c.Listen.UnixgramMode) },
 	},
 	{
+		name: "listen.read_buffer", def: "8MiB",
+		help:  "receive buffer asked of the kernel for each socket (SO_RCVBUF): what absorbs bursts; the kernel caps it at net.core.rmem_max unless the agent may raise it; 64KiB..1GiB",
+		parse: parseBytes(64<<10, 1<<30),
+		set:   func(c *Config, v any) { c.Listen.ReadBuffer = v.(int64) },
+		text:  func(c *Config) string { return formatBytes(c.Listen.ReadBuffer) },
+	},
+	{
 		name: "cloudwatch.namespace", def: "StatsD",
 		help:  "CloudWatch namespace; 1..255 bytes of UTF-8 without control characters, not starting with ':' or 'AWS/'",
 		parse: parseNamespace,

@@ -14,6 +14,7 @@ func TestKeys(t *testing.T) {
 		"listen.udp",
 		"listen.unixgram",
 		"listen.unixgram_mode",
+		"listen.read_buffer",
 		"cloudwatch.namespace",
 		"cloudwatch.max_requests_per_second",
 		"cloudwatch.burst",

@@ -53,6 +53,7 @@ var defaultTexts = map[string]string{
 	"listen.udp":                         "127.0.0.1:8125",
 	"listen.unixgram":                    "/tmp/cwagentd-1000/statsd.sock",
 	"listen.unixgram_mode":               "0666",
+	"listen.read_buffer":                 "8MiB",
 	"cloudwatch.namespace":               "StatsD",
 	"cloudwatch.max_requests_per_second": "20",
 	"cloudwatch.burst":                   "5",
@@ -74,6 +75,7 @@ var otherValues = map[string]string{
 	"listen.udp":                         "0.0.0.0:9125",
 	"listen.unixgram":                    "/var/run/app/statsd.sock",
 	"listen.unixgram_mode":               "0660",
+	"listen.read_buffer":                 "256KiB",
 	"cloudwatch.namespace":               "MyApp/Prod",
 	"cloudwatch.max_requests_per_second": "2.5",
 	"cloudwatch.burst":                   "1",
@@ -449,7 +451,7 @@ log:
 `, nil, []string{"--config=$FILE"})
 	require.NoError(t, err)
 	want := Config{
-		Listen:      Listen{UDP: "[::1]:9125", Unixgram: "/run/cwagentd/statsd.sock", UnixgramMode: 0o660},
+		Listen:      Listen{UDP: "[::1]:9125", Unixgram: "/run/cwagentd/statsd.sock", UnixgramMode: 0o660, ReadBuffer: 8 << 20},
 		CloudWatch:  CloudWatch{Namespace: "MyApp", MaxRequestsPerSecond: 20, Burst: 5},
 		Aggregation: Aggregation{Period: 10 * time.Second, GaugeTTL: 90 * time.Second},
 		Flush: Flush{Jitter: 5 * time.Second, RequestTimeout: 90 * time.Second,

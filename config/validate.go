@@ -238,7 +238,7 @@ func parseBytes(min, max int64) func(string) (any, string) {
 			return nil, fmt.Sprintf("is not a byte count from %s to %s; use a whole number with an optional unit, e.g. 64MiB, 500MB or 1048576", formatBytes(min), formatBytes(max))
 		}
 		if n*mult < min {
-			return nil, fmt.Sprintf("must be at least %s (one full request)", formatBytes(min))
+			return nil, fmt.Sprintf("must be at least %s", formatBytes(min))
 		}
 		return n * mult, ""
 	}

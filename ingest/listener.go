@@ -21,11 +21,12 @@ type datagramConn interface {
 
 // Listener reads one datagram socket with one goroutine.
 type Listener struct {
-	conn    datagramConn
-	read    func(buf []byte) (n int, truncated bool, err error)
-	proc    processor
-	addr    string
-	cleanup func() // removes a Unix socket file; nil for UDP
+	conn       datagramConn
+	read       func(buf []byte) (n int, truncated bool, err error)
+	proc       processor
+	addr       string
+	cleanup    func() // removes a Unix socket file; nil for UDP
+	readBuffer int    // bytes the kernel granted
 
 	stopping chan struct{}
 	done     chan struct{}
@@ -34,6 +35,9 @@ type Listener struct {
 
 // Addr returns the address the listener is bound to.
 func (l *Listener) Addr() string { return l.addr }
+
+// ReadBuffer returns the receive buffer the kernel granted, in bytes.
+func (l *Listener) ReadBuffer() int { return l.readBuffer }
 
 func (l *Listener) start() {
 	l.stopping, l.done = make(chan struct{}), make(chan struct{})

@@ -40,13 +40,17 @@ type fixture struct {
 	drops *drops.Counter
 }
 
+func (f *fixture) opts() Options {
+	return Options{Folder: f.rec, Stats: f.stats, Drops: f.drops, ReadBuffer: 1 << 20}
+}
+
 func newFixture() *fixture {
 	return &fixture{rec: &recorder{}, stats: &Stats{}, drops: NewLineDrops(nil)}
 }
 
 func (f *fixture) udp(t *testing.T) (*Listener, net.Conn) {
 	t.Helper()
-	l, err := ListenUDP("127.0.0.1:0", f.rec, f.stats, f.drops)
+	l, err := ListenUDP("127.0.0.1:0", f.opts())
 	require.NoError(t, err)
 	c, err := net.Dial("udp", l.Addr())
 	require.NoError(t, err)
@@ -56,7 +60,7 @@ func (f *fixture) udp(t *testing.T) (*Listener, net.Conn) {
 
 func (f *fixture) unixgram(t *testing.T, path string) (*Listener, net.Conn) {
 	t.Helper()
-	l, err := ListenUnixgram(path, 0o660, f.rec, f.stats, f.drops)
+	l, err := ListenUnixgram(path, 0o660, f.opts())
 	require.NoError(t, err)
 	c, err := net.Dial("unixgram", path)
 	require.NoError(t, err)
@@ -107,13 +111,13 @@ func TestUnixgram_SocketFileLifecycle(t *testing.T) {
 	path := filepath.Join(dir, "statsd.sock")
 	f := newFixture()
 
-	l, err := ListenUnixgram(path, 0o666, f.rec, f.stats, f.drops)
+	l, err := ListenUnixgram(path, 0o666, f.opts())
 	require.NoError(t, err, "creates the missing directory")
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o666), fi.Mode().Perm())
 
-	_, err = ListenUnixgram(path, 0o666, f.rec, f.stats, f.drops)
+	_, err = ListenUnixgram(path, 0o666, f.opts())
 	assert.ErrorContains(t, err, "another process is listening", "a live socket is never stolen")
 
 	require.NoError(t, l.Close())
@@ -124,13 +128,13 @@ func TestUnixgram_SocketFileLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, stale.Close()) // Go leaves the file behind for unixgram
 	require.FileExists(t, path)
-	l, err = ListenUnixgram(path, 0o600, f.rec, f.stats, f.drops)
+	l, err = ListenUnixgram(path, 0o600, f.opts())
 	require.NoError(t, err)
 	require.NoError(t, l.Close())
 
 	// a regular file is never deleted
 	require.NoError(t, os.WriteFile(path, []byte("keep"), 0o644))
-	_, err = ListenUnixgram(path, 0o666, f.rec, f.stats, f.drops)
+	_, err = ListenUnixgram(path, 0o666, f.opts())
 	assert.ErrorContains(t, err, "is not a socket")
 	assert.FileExists(t, path)
 }
@@ -155,9 +159,20 @@ func TestUnixgram_OversizedDatagramLosesOnlyItsCutLine(t *testing.T) {
 
 func TestListenUDP_BadAddressNamesTheKey(t *testing.T) {
 	f := newFixture()
-	_, err := ListenUDP("127.0.0.1:notaport", f.rec, f.stats, f.drops)
+	_, err := ListenUDP("127.0.0.1:notaport", f.opts())
 	assert.ErrorContains(t, err, `listen.udp "127.0.0.1:notaport"`)
 	l, _ := f.udp(t)
-	_, err = ListenUDP(l.Addr(), f.rec, f.stats, f.drops)
+	_, err = ListenUDP(l.Addr(), f.opts())
 	assert.ErrorContains(t, err, "set listen.udp to a free address")
+}
+
+func TestReadBuffer_AskedAndGranted(t *testing.T) {
+	f := newFixture()
+	o := f.opts()
+	o.ReadBuffer = 256 << 10
+	l, err := ListenUDP("127.0.0.1:0", o)
+	require.NoError(t, err)
+	defer l.Close()
+	// Root may force it past rmem_max; others get min(asked, rmem_max).
+	assert.Equal(t, 256<<10, l.ReadBuffer())
 }

@@ -12,6 +12,15 @@ import (
 // loses its tail (its last, cut line is dropped as truncated).
 const MaxDatagram = 64 << 10
 
+// Options are what every listener needs.
+type Options struct {
+	Folder     Folder
+	Stats      *Stats         // this transport's counts
+	Drops      *drops.Counter // dropped lines, shared (NewLineDrops)
+	ReadBuffer int            // SO_RCVBUF to ask for; 0 keeps the kernel's default
+	Log        *slog.Logger
+}
+
 // Folder takes parsed samples; the aggregator is one. Fold must not keep s or
 // any slice in it after returning.
 type Folder interface {

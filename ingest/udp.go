@@ -3,12 +3,10 @@ package ingest
 import (
 	"fmt"
 	"net"
-
-	"github.com/cwagentd/cwagentd/internal/drops"
 )
 
 // ListenUDP binds addr (host:port) and starts folding what arrives.
-func ListenUDP(addr string, f Folder, st *Stats, d *drops.Counter) (*Listener, error) {
+func ListenUDP(addr string, o Options) (*Listener, error) {
 	ua, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen.udp %q: %w", addr, err)
@@ -23,9 +21,10 @@ func ListenUDP(addr string, f Folder, st *Stats, d *drops.Counter) (*Listener, e
 			n, err := conn.Read(b)
 			return n, false, err
 		},
-		proc: processor{folder: f, stats: st, drops: d},
+		proc: processor{folder: o.Folder, stats: o.Stats, drops: o.Drops},
 		addr: conn.LocalAddr().String(),
 	}
+	l.readBuffer = setReadBuffer(conn, o.ReadBuffer, "udp "+l.addr, o.Log)
 	l.start()
 	return l, nil
 }

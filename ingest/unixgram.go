@@ -6,15 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
-
-	"github.com/cwagentd/cwagentd/internal/drops"
 )
 
 // ListenUnixgram binds a Unix datagram socket at path with the given mode
 // and starts folding what arrives. A stale socket file (no one listening) is
 // replaced; a live one or a non-socket file is an error. The parent
 // directory is created (0755) if missing.
-func ListenUnixgram(path string, mode os.FileMode, f Folder, st *Stats, d *drops.Counter) (*Listener, error) {
+func ListenUnixgram(path string, mode os.FileMode, o Options) (*Listener, error) {
 	fail := func(err error, fix string) (*Listener, error) {
 		return nil, fmt.Errorf("listen.unixgram %q: %w; %s", path, err, fix)
 	}
@@ -44,10 +42,11 @@ func ListenUnixgram(path string, mode os.FileMode, f Folder, st *Stats, d *drops
 			n, _, flags, _, err := conn.ReadMsgUnix(b, oob)
 			return n, flags&syscall.MSG_TRUNC != 0, err
 		},
-		proc:    processor{folder: f, stats: st, drops: d},
+		proc:    processor{folder: o.Folder, stats: o.Stats, drops: o.Drops},
 		addr:    path,
 		cleanup: func() { os.Remove(path) },
 	}
+	l.readBuffer = setReadBuffer(conn, o.ReadBuffer, "unixgram "+path, o.Log)
 	l.start()
 	return l, nil
 }

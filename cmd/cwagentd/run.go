@@ -40,7 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	agg := aggregate.New(aggregate.Options{Period: cfg.Aggregation.Period, GaugeTTL: cfg.Aggregation.GaugeTTL, Log: log})
 	lineDrops := ingest.NewLineDrops(log)
 	var udpStats, unixStats ingest.Stats
-	listeners, err := listen(cfg, agg, lineDrops, &udpStats, &unixStats)
+	listeners, err := listen(cfg, log, agg, lineDrops, &udpStats, &unixStats)
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1
@@ -130,20 +130,23 @@ func instanceRegion(ctx context.Context, awsCfg aws.Config) (string, error) {
 	return out.Region, nil
 }
 
-func listen(cfg *config.Config, f ingest.Folder, d *drops.Counter, udp, unix *ingest.Stats) ([]*ingest.Listener, error) {
+func listen(cfg *config.Config, log *slog.Logger, f ingest.Folder, d *drops.Counter, udp, unix *ingest.Stats) ([]*ingest.Listener, error) {
 	if cfg.Listen.UDP == "" && cfg.Listen.Unixgram == "" {
 		return nil, errors.New("listen.udp and listen.unixgram are both empty: set at least one, e.g. --listen.udp=127.0.0.1:8125")
 	}
+	opts := func(st *ingest.Stats) ingest.Options {
+		return ingest.Options{Folder: f, Stats: st, Drops: d, ReadBuffer: int(cfg.Listen.ReadBuffer), Log: log}
+	}
 	var out []*ingest.Listener
 	if cfg.Listen.UDP != "" {
-		l, err := ingest.ListenUDP(cfg.Listen.UDP, f, udp, d)
+		l, err := ingest.ListenUDP(cfg.Listen.UDP, opts(udp))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, l)
 	}
 	if cfg.Listen.Unixgram != "" {
-		l, err := ingest.ListenUnixgram(cfg.Listen.Unixgram, cfg.Listen.UnixgramMode, f, unix, d)
+		l, err := ingest.ListenUnixgram(cfg.Listen.Unixgram, cfg.Listen.UnixgramMode, opts(unix))
 		if err != nil {
 			for _, o := range out {
 				o.Close()
