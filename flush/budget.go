@@ -14,6 +14,7 @@ type budget struct {
 	rate           float64
 	burst, tokens  float64
 	last           time.Time
+	decreased      time.Time // the last halving
 }
 
 // newBudget returns a budget allowing up to ceiling calls per second, burst back
@@ -52,14 +53,20 @@ func (b *budget) take(now time.Time) time.Duration {
 }
 
 // throttled halves the rate and spends what was saved up, so that a burst
-// does not keep hitting a quota that is already exhausted.
-func (b *budget) throttled(now time.Time) {
+// does not keep hitting a quota that is already exhausted. A call sent
+// before the last halving reports the same congestion again: it does not
+// halve twice (one decrease per throttle event, as AIMD means it).
+func (b *budget) throttled(now, sent time.Time) {
 	if b == nil {
 		return
 	}
 	b.refill(now)
-	b.rate = max(b.min, b.rate/2)
 	b.tokens = min(b.tokens, 0)
+	if sent.Before(b.decreased) {
+		return
+	}
+	b.rate = max(b.min, b.rate/2)
+	b.decreased = now
 }
 
 // succeeded grows the rate back by one step.

@@ -15,12 +15,17 @@ func TestBudget_AIMD(t *testing.T) {
 	assert.Equal(t, 50*time.Millisecond+time.Millisecond, b.take(t0), "one token every 1/20 s")
 	assert.Zero(t, b.take(t0.Add(50*time.Millisecond)))
 
-	for range 3 {
-		b.throttled(t0)
+	for i := range 3 {
+		at := t0.Add(time.Duration(i+1) * time.Second)
+		b.throttled(at, at)
 	}
 	assert.Equal(t, 2.5, b.perSecond(), "halved three times")
-	for range 10 {
-		b.throttled(t0)
+	late := t0.Add(10 * time.Second)
+	b.throttled(late, t0)
+	assert.Equal(t, 2.5, b.perSecond(), "a call sent before the last halving does not halve again")
+	for i := range 10 {
+		at := late.Add(time.Duration(i+1) * time.Second)
+		b.throttled(at, at)
 	}
 	assert.Equal(t, 0.5, b.perSecond(), "floored at a 40th of the ceiling")
 	b.succeeded()
@@ -33,7 +38,7 @@ func TestBudget_AIMD(t *testing.T) {
 	var none *budget // 0 requests per second: no budget
 	assert.Nil(t, newBudget(0, 5, t0))
 	assert.Zero(t, none.take(t0))
-	none.throttled(t0)
+	none.throttled(t0, t0)
 	none.succeeded()
 	assert.Zero(t, none.perSecond())
 }
@@ -41,6 +46,6 @@ func TestBudget_AIMD(t *testing.T) {
 func TestBudget_ThrottleSpendsSavedTokens(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	b := newBudget(10, 5, t0)
-	b.throttled(t0)
+	b.throttled(t0, t0)
 	assert.Positive(t, b.take(t0), "a throttle empties the burst")
 }

@@ -44,8 +44,13 @@ var retryCodes = map[string]bool{
 	"IDPCommunicationError": true,
 }
 
+// invalidCodes are CloudWatch's verdicts on the data. The query-compatible
+// codes come from X-Amzn-Query-Error; the shape names are what a modeled
+// error reports when that header is missing.
 var invalidCodes = map[string]bool{
 	"InvalidParameterValue": true, "InvalidParameterCombination": true, "MissingParameter": true,
+	"InvalidParameterValueException": true, "InvalidParameterCombinationException": true,
+	"MissingRequiredParameterException": true,
 }
 
 // classify maps a Publish error to an outcome, by error code first and by
@@ -67,7 +72,9 @@ func classify(err error) outcome {
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
-		switch s := re.HTTPStatusCode(); {
+		switch s := statusOf(re); {
+		case s >= 200 && s < 300:
+			return delivered // accepted; only reading the answer failed
 		case s == 0:
 			return retry // no response at all: refused, reset, or the call's deadline
 		case s == 429:
@@ -99,7 +106,7 @@ const maxRetryAfter = 5 * time.Minute
 // date), or 0.
 func retryAfter(err error) time.Duration {
 	var re *awshttp.ResponseError
-	if !errors.As(err, &re) || re.Response == nil {
+	if !errors.As(err, &re) || re.Response == nil || re.Response.Response == nil {
 		return 0
 	}
 	h := re.Response.Header.Get("Retry-After")
@@ -107,10 +114,29 @@ func retryAfter(err error) time.Duration {
 		return 0
 	}
 	if secs, err := strconv.Atoi(h); err == nil && secs >= 0 {
-		return min(time.Duration(secs)*time.Second, maxRetryAfter)
+		if secs >= int(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		return time.Duration(secs) * time.Second
 	}
 	if t, err := http.ParseTime(h); err == nil {
 		return min(max(time.Until(t), 0), maxRetryAfter)
 	}
 	return 0
+}
+
+// answered reports whether the server sent a status: only then does a
+// failure say anything about the request's body.
+func answered(err error) bool {
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && statusOf(re) != 0
+}
+
+// statusOf is the HTTP status of re, 0 when there was no response at all
+// (the SDK leaves Response nil or empty then).
+func statusOf(re *awshttp.ResponseError) int {
+	if re.Response == nil || re.Response.Response == nil {
+		return 0
+	}
+	return re.Response.StatusCode
 }

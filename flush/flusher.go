@@ -140,6 +140,8 @@ type loop struct {
 	budget   *budget
 	inflight map[*queued]bool
 	results  chan result
+
+	lastDelivered time.Time
 }
 
 // Run delivers every batch from in. Each waits its random jitter; its
@@ -276,7 +278,7 @@ func (l *loop) release(now time.Time, draining bool) {
 		})
 		for _, r := range pack(l.f.opts.Namespace, b, l.f.opts.MaxDatums, l.f.opts.MaxBytes) {
 			l.f.seq++
-			l.enqueue(&queued{req: r, seq: l.f.seq})
+			l.enqueue(&queued{req: r, seq: l.f.seq, family: &family{}})
 		}
 	}
 	clear(l.waiting[len(kept):])
@@ -308,10 +310,20 @@ func (l *loop) dispatch(now time.Time) time.Time {
 		if q == nil {
 			return next
 		}
+		// Held back by the budget, a request can age past what is allowed.
+		if reason, bad := l.f.timestampProblem(q.req.Timestamp, now); bad {
+			l.f.Drops.Add(reason, uint64(len(q.req.Datums)), nil)
+			continue
+		}
+		if q.family.exhausted {
+			l.f.Drops.Add(dropRejected, uint64(len(q.req.Datums)), nil)
+			continue
+		}
 		if wait := l.budget.take(now); wait > 0 {
 			l.queue.push(q) // cannot overflow: it was just taken out
 			return now.Add(wait)
 		}
+		q.dispatched = now
 		l.inflight[q] = true
 		go l.call(q)
 	}
@@ -330,7 +342,7 @@ func (l *loop) call(q *queued) {
 func (l *loop) handle(r result, now time.Time) {
 	f, q := l.f, r.q
 	if r.err != nil && l.ctx.Err() != nil {
-		l.queue.push(q) // the deadline passed mid-call: abandon counts it
+		l.enqueue(q) // the deadline passed mid-call: abandon counts it
 		return
 	}
 	o := classify(r.err)
@@ -340,13 +352,8 @@ func (l *loop) handle(r result, now time.Time) {
 	case delivered:
 		f.Delivered.Add(n)
 		l.budget.succeeded()
+		l.lastDelivered = now
 	case retry, throttled:
-		if o == throttled {
-			l.budget.throttled(now)
-			q.fails = 0
-		} else {
-			q.fails++
-		}
 		if reason, bad := f.timestampProblem(q.req.Timestamp, now); bad {
 			f.Drops.Add(reason, n, []byte(r.err.Error()))
 			return
@@ -354,12 +361,21 @@ func (l *loop) handle(r result, now time.Time) {
 		f.Retries.Add(int(o), 1, []byte(r.err.Error()))
 		q.attempt++
 		q.notBefore = now.Add(max(f.backoff(q.attempt), retryAfter(r.err)))
-		if q.fails >= splitAfter && len(q.req.Datums) > 1 {
+		if o == throttled {
+			l.budget.throttled(now, q.dispatched)
+			q.fails = 0
+		} else if l.failedOnItsBody(q, r.err, now) {
 			l.split(q)
 			return
 		}
 		l.enqueue(q)
 	case bisect, tooLarge:
+		if o == bisect {
+			if q.family.rejections++; q.family.rejections > maxFamilyRejections {
+				l.dropRejectedFamily(q, r.err)
+				return
+			}
+		}
 		if len(q.req.Datums) == 1 {
 			reason := dropRejected
 			if o == tooLarge {
@@ -379,11 +395,44 @@ func (l *loop) handle(r result, now time.Time) {
 	}
 }
 
+// failedOnItsBody decides whether a failure the server answered (a 5xx, an
+// unreadable 400) is about this request rather than the service: after
+// splitAfter in a row, while other calls get through since its last failure
+// or it is the only request left. A service-wide outage, where nothing gets
+// through, never fragments requests; refused and reset connections say
+// nothing about the body at all.
+func (l *loop) failedOnItsBody(q *queued, err error, now time.Time) bool {
+	if !answered(err) {
+		return false
+	}
+	q.fails++
+	othersGetThrough := l.lastDelivered.After(q.failedAt)
+	alone := l.queue.len() == 0 && len(l.inflight) == 0
+	q.failedAt = now
+	return q.fails >= splitAfter && len(q.req.Datums) > 1 && (othersGetThrough || alone)
+}
+
+// maxFamilyRejections bounds the calls bisection may spend on one packed
+// request: enough to isolate three bad datums among a thousand.
+const maxFamilyRejections = 64
+
+// dropRejectedFamily gives up on a request CloudWatch keeps rejecting in
+// every part: the problem is the whole request, not a datum.
+func (l *loop) dropRejectedFamily(q *queued, err error) {
+	n := len(q.req.Datums)
+	if !q.family.exhausted {
+		q.family.exhausted = true
+		l.f.opts.Log.Error("CloudWatch rejects a request in every part; dropping what is left of it (is the host clock right?)",
+			"datums", n, "error", err)
+	}
+	l.f.Drops.Add(dropRejected, uint64(n), nil)
+}
+
 // split replaces q by its two halves, which keep its place and backoff.
 func (l *loop) split(q *queued) {
 	a, b := q.req.split()
-	l.enqueue(&queued{req: a, seq: q.seq, attempt: q.attempt, notBefore: q.notBefore})
-	l.enqueue(&queued{req: b, seq: q.seq, attempt: q.attempt, notBefore: q.notBefore})
+	l.enqueue(&queued{req: a, seq: q.seq, family: q.family, attempt: q.attempt, notBefore: q.notBefore})
+	l.enqueue(&queued{req: b, seq: q.seq, family: q.family, attempt: q.attempt, notBefore: q.notBefore})
 }
 
 // backoff is full jitter: uniform in [0, min(cap, base*2^attempt)).
@@ -397,6 +446,22 @@ func (f *Flusher) backoff(attempt int) time.Duration {
 		ceil *= 2
 	}
 	return time.Duration(f.opts.Rand(int64(ceil)))
+}
+
+// Discard counts every batch still to come on in as dropped at the deadline,
+// until in is closed. Call it after Run returned: a period the aggregator
+// closes after the deadline is then counted, never silently lost, and the
+// aggregator is never left blocked on a full channel.
+func (f *Flusher) Discard(in <-chan aggregate.Batch) {
+	var n uint64
+	for b := range in {
+		n += uint64(len(b.Datums))
+	}
+	if n > 0 {
+		f.opts.Log.Error("datums closed after the shutdown deadline were not sent", "datums", n)
+		f.Drops.Add(dropShutdown, n, nil)
+		f.Drops.Flush()
+	}
 }
 
 // abandon counts whatever is still undelivered when Run returns: batches

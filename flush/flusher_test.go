@@ -530,11 +530,12 @@ func TestRun_TurnsTooOldWhileRetrying(t *testing.T) {
 		returned := <-startRun(t.Context(), fl, in)
 		calls := pub.Calls()
 		require.Greater(t, len(calls), 2)
-		assert.Less(t, calls[len(calls)-2].at.Sub(t0), time.Minute+time.Nanosecond)
-		assert.Greater(t, calls[len(calls)-1].at.Sub(t0), time.Minute)
-		assert.Equal(t, calls[len(calls)-1].at, returned)
+		// Every call went out while the data was young enough; the retry due
+		// after it turned too old is dropped before it is sent.
+		assert.LessOrEqual(t, calls[len(calls)-1].at.Sub(t0), time.Minute)
+		assert.Greater(t, returned.Sub(t0), time.Minute)
 		assert.Equal(t, map[string]uint64{"too_old": 5}, fl.Drops.Snapshot())
-		assert.Equal(t, uint64(len(calls)-1), fl.Retries.Get(int(throttled)))
+		assert.Equal(t, uint64(len(calls)), fl.Retries.Get(int(throttled)))
 	})
 }
 

@@ -7,11 +7,23 @@ import (
 
 // queued is a request waiting to be (re)sent.
 type queued struct {
-	req       *Request
-	seq       uint64 // creation order; a split keeps its parent's
-	attempt   int
-	fails     int // consecutive non-throttle failures
-	notBefore time.Time
+	req        *Request
+	seq        uint64 // creation order; a split keeps its parent's
+	family     *family
+	attempt    int
+	fails      int       // consecutive failures the server answered (not throttles)
+	failedAt   time.Time // when the last of those came
+	notBefore  time.Time
+	dispatched time.Time // when its current call started
+}
+
+// family is what the requests split from one packed request share: how many
+// of their calls CloudWatch rejected as invalid. Bisecting isolates a bad
+// datum in O(log n) calls; a rejection that is about the whole request
+// (a clock CloudWatch disagrees with) would otherwise cost 2n-1.
+type family struct {
+	rejections int
+	exhausted  bool // given up: its other parts are dropped unsent
 }
 
 // pending holds undelivered requests in creation order, bounded by their

@@ -90,6 +90,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	close(stopAgg)
 	<-flushed
+	fl.Discard(batches) // anything closed after a deadline that came first
 	summarize(log, &udpStats, &unixStats, lineDrops, agg, fl, wire)
 	return 0
 }
