@@ -23,8 +23,10 @@ const (
 type Options struct {
 	Period   time.Duration // > 0, divides a minute
 	GaugeTTL time.Duration // an idle gauge repeats its last value this long; 0: never
-	Log      *slog.Logger
-	Now      func() time.Time // the clock; time.Now when nil
+	// MaxSeries caps the live series per period; 0: no cap.
+	MaxSeries int
+	Log       *slog.Logger
+	Now       func() time.Time // the clock; time.Now when nil
 }
 
 // Aggregator folds samples into the open period's table. Fold is safe for

@@ -43,6 +43,8 @@ type Listen struct {
 	Unixgram     string      `mapstructure:"unixgram"`      // absolute socket path; "" disables
 	UnixgramMode os.FileMode `mapstructure:"unixgram_mode"` // permission bits of the socket file
 	ReadBuffer   int64       `mapstructure:"read_buffer"`   // SO_RCVBUF asked of the kernel, bytes
+	Readers      int         `mapstructure:"readers"`       // reader goroutines per datagram socket
+	Unix         string      `mapstructure:"unix"`          // Unix stream socket path; "" disables
 }
 
 // CloudWatch is where metrics go.
@@ -54,8 +56,9 @@ type CloudWatch struct {
 
 // Aggregation controls how samples fold into periods.
 type Aggregation struct {
-	Period   time.Duration `mapstructure:"period"`    // 1s..60s, divides 60s
-	GaugeTTL time.Duration `mapstructure:"gauge_ttl"` // how long an idle gauge repeats; 0 = never
+	Period    time.Duration `mapstructure:"period"`     // 1s..60s, divides 60s
+	GaugeTTL  time.Duration `mapstructure:"gauge_ttl"`  // how long an idle gauge repeats; 0 = never
+	MaxSeries int           `mapstructure:"max_series"` // live series per period; new ones past it are dropped
 }
 
 // Flush controls how closed periods are sent.

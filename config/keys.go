@@ -62,6 +62,20 @@ var specs = []keySpec{
 		text:  func(c *Config) string { return formatBytes(c.Listen.ReadBuffer) },
 	},
 	{
+		name: "listen.readers", def: "1",
+		help:  "reader goroutines per datagram socket (UDP ones share the port with SO_REUSEPORT); 1..64",
+		parse: parseIntRange(1, 64),
+		set:   func(c *Config, v any) { c.Listen.Readers = v.(int) },
+		text:  func(c *Config) string { return strconv.Itoa(c.Listen.Readers) },
+	},
+	{
+		name: "listen.unix", def: "",
+		help:  `unix stream socket path for clients that want backpressure instead of drops (newline-delimited lines); "" disables; absolute, at most 107 bytes`,
+		parse: parseUnixgram,
+		set:   func(c *Config, v any) { c.Listen.Unix = v.(string) },
+		text:  func(c *Config) string { return c.Listen.Unix },
+	},
+	{
 		name: "cloudwatch.namespace", def: "StatsD",
 		help:  "CloudWatch namespace; 1..255 bytes of UTF-8 without control characters, not starting with ':' or 'AWS/'",
 		parse: parseNamespace,
@@ -95,6 +109,13 @@ var specs = []keySpec{
 		parse: parseNonNegative,
 		set:   func(c *Config, v any) { c.Aggregation.GaugeTTL = v.(time.Duration) },
 		text:  func(c *Config) string { return formatDuration(c.Aggregation.GaugeTTL) },
+	},
+	{
+		name: "aggregation.max_series", def: "250000",
+		help:  "live series per period; samples of new series past it are dropped and counted (existing series keep working); 1..100000000",
+		parse: parseIntRange(1, 100_000_000),
+		set:   func(c *Config, v any) { c.Aggregation.MaxSeries = v.(int) },
+		text:  func(c *Config) string { return strconv.Itoa(c.Aggregation.MaxSeries) },
 	},
 	{
 		name: "flush.jitter", def: "10s", defHelp: "min(10s, aggregation.period/2)",

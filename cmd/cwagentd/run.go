@@ -37,7 +37,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	// Bind first: samples sent while the AWS chains resolve (up to seconds
 	// at boot) are folded instead of refused.
-	agg := aggregate.New(aggregate.Options{Period: cfg.Aggregation.Period, GaugeTTL: cfg.Aggregation.GaugeTTL, Log: log})
+	agg := aggregate.New(aggregate.Options{Period: cfg.Aggregation.Period, GaugeTTL: cfg.Aggregation.GaugeTTL,
+		MaxSeries: cfg.Aggregation.MaxSeries, Log: log})
 	lineDrops := ingest.NewLineDrops(log)
 	var udpStats, unixStats ingest.Stats
 	listeners, err := listen(cfg, log, agg, lineDrops, &udpStats, &unixStats)
