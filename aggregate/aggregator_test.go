@@ -85,7 +85,7 @@ func TestFold_GaugeDeltasPersistAndRepeat(t *testing.T) {
 		assert.Equal(t, StatisticSet{SampleCount: 1, Sum: 13, Minimum: 13, Maximum: 13}, h.close()["temp{}"].Stats, "idle period %d", i)
 	}
 	assert.NotContains(t, h.close(), "temp{}")
-	assert.Empty(t, h.a.gauges)
+	assert.Zero(t, h.a.gauges.len())
 	h.fold("temp:+2|g") // forgotten: the base is 0 again
 	assert.Equal(t, 2.0, h.close()["temp{}"].Stats.Sum)
 }

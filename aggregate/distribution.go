@@ -144,3 +144,27 @@ func represent(i int32, g float64) float64 {
 }
 
 func clamp(v, lo, hi float64) float64 { return math.Min(math.Max(v, lo), hi) }
+
+// merge adds o's points to d, exactly while both are exact and the union
+// fits, in buckets otherwise.
+func (d *distribution) merge(o *distribution) {
+	if o.exact != nil {
+		for v, w := range o.exact {
+			d.add(v, w)
+		}
+		return
+	}
+	if d.pos == nil {
+		if d.exact == nil {
+			d.exact = map[float64]float64{}
+		}
+		d.toBuckets()
+	}
+	for i, w := range o.pos {
+		d.pos[i] += w
+	}
+	for i, w := range o.neg {
+		d.neg[i] += w
+	}
+	d.zero += o.zero
+}

@@ -6,74 +6,89 @@ import (
 	"github.com/cwagentd/cwagentd/ingest/line"
 )
 
-// series is one metric name + type + dimensions within one period.
-type series struct {
-	name  string
-	dims  []Dimension
-	typ   line.Type
-	st    stats
-	dist  *distribution       // ms, h, d
-	set   map[uint64]struct{} // s: members by 64-bit hash
-	gauge *gaugeState         // g: the value that outlives the period
+// identity is a series' name and dimensions, copied out of a line once and
+// reused by every period while the series lives.
+type identity struct {
+	key      string // canonical key
+	name     string
+	dims     []Dimension
+	typ      line.Type
+	gauge    *gaugeState // gauges only: shared by every reader
+	lastSeen int64       // start of the last period with a sample
 }
 
-// gaugeState is what a gauge keeps across periods: its last value (the base
-// for +N/-N deltas, and what an idle gauge repeats) and when it was last set.
-type gaugeState struct {
-	name    string
-	dims    []Dimension
-	last    float64
-	touched int64 // unix seconds of the start of the last period that set it
+// entry is one series within one period of one reader, stored by value.
+type entry struct {
+	id   *identity
+	st   stats
+	dist *distribution       // ms, h, d
+	set  map[uint64]struct{} // s: members by 64-bit hash
 }
 
 var memberSeed = maphash.MakeSeed()
 
-func (s *series) fold(smp *line.Sample, weight float64) {
+func (e *entry) fold(smp *line.Sample, weight float64) {
 	switch smp.Type {
 	case line.Counter:
 		for _, v := range smp.Values {
-			s.st.add(v, weight)
+			e.st.add(v, weight)
 		}
 	case line.Gauge:
 		// Gauges are set, not sampled: the rate does not scale them.
 		for i, v := range smp.Values {
-			if smp.Deltas[i] {
-				v += s.gauge.last
-			}
-			s.gauge.last = v
-			s.st.add(v, 1)
+			e.st.add(e.id.gauge.set(v, smp.Deltas[i]), 1)
 		}
 	case line.Set:
-		if s.set == nil {
-			s.set = make(map[uint64]struct{}, 4)
+		if e.set == nil {
+			e.set = make(map[uint64]struct{}, 4)
 		}
 		for _, m := range smp.Members {
-			s.set[maphash.Bytes(memberSeed, m)] = struct{}{}
+			e.set[maphash.Bytes(memberSeed, m)] = struct{}{}
 		}
 	default:
-		if s.dist == nil {
-			s.dist = &distribution{}
+		if e.dist == nil {
+			e.dist = &distribution{}
 		}
 		for _, v := range smp.Values {
-			s.st.add(v, weight)
-			s.dist.add(v, weight)
+			e.st.add(v, weight)
+			e.dist.add(v, weight)
 		}
 	}
 }
 
-func (s *series) datum() Datum {
-	d := Datum{Name: s.name, Dimensions: s.dims, Unit: UnitNone}
-	switch s.typ {
+// merge folds o (the same series from another reader) into e.
+func (e *entry) merge(o *entry) {
+	e.st.merge(&o.st)
+	if o.set != nil {
+		if e.set == nil {
+			e.set = make(map[uint64]struct{}, len(o.set))
+		}
+		for m := range o.set {
+			e.set[m] = struct{}{}
+		}
+	}
+	if o.dist != nil {
+		if e.dist == nil {
+			e.dist = &distribution{}
+		}
+		e.dist.merge(o.dist)
+	}
+}
+
+func (e *entry) datum() Datum {
+	id := e.id
+	d := Datum{Name: id.name, Dimensions: id.dims, Unit: UnitNone}
+	switch id.typ {
 	case line.Counter:
-		d.Stats, d.Unit = s.st.set(), UnitCount
+		d.Stats, d.Unit = e.st.set(), UnitCount
 	case line.Gauge:
-		d.Stats = s.st.set()
+		d.Stats = e.st.set()
 	case line.Set:
-		d.HasValue, d.Value, d.Unit = true, float64(len(s.set)), UnitCount
+		d.HasValue, d.Value, d.Unit = true, float64(len(e.set)), UnitCount
 	default:
-		d.Stats = s.st.set()
-		d.Values, d.Counts = s.dist.points(s.st.min, s.st.max)
-		if s.typ == line.Timer {
+		d.Stats = e.st.set()
+		d.Values, d.Counts = e.dist.points(e.st.min, e.st.max)
+		if id.typ == line.Timer {
 			d.Unit = UnitMilliseconds
 		}
 	}

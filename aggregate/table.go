@@ -2,69 +2,112 @@ package aggregate
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 )
 
-// table holds the series of one period.
+// table holds one reader's series of one period, by value.
 type table struct {
-	start  int64 // unix seconds
-	series map[string]*series
+	start   int64               // unix seconds
+	index   map[uint64]int32    // raw key -> entry
+	byID    map[*identity]int32 // identity -> entry (raw forms of one series share it)
+	entries []entry
 }
 
-func newTable(start time.Time) *table {
-	return &table{start: start.Unix(), series: map[string]*series{}}
+func newTable(start int64) *table {
+	return &table{start: start, index: map[uint64]int32{}, byID: map[*identity]int32{}}
+}
+
+func (t *table) reset(start int64) {
+	t.start = start
+	clear(t.index)
+	clear(t.byID)
+	clear(t.entries)
+	t.entries = t.entries[:0]
 }
 
 // Close ends the open period and starts the one beginning at next. It returns
 // a Batch for the closed period (with idle gauges repeated) and one for each
 // past period that |T samples named since the last Close, oldest first.
-// Batches with no datums are left out.
+// Batches with no datums are left out. One goroutine calls Close (Run).
 func (a *Aggregator) Close(next time.Time) []Batch {
+	nextStart := next.Truncate(a.opts.Period).Unix()
 	a.mu.Lock()
-	cur, past := a.cur, a.past
-	a.cur, a.past = newTable(next.Truncate(a.opts.Period)), map[int64]*table{}
-	idle := a.idleGauges(cur.start)
+	locals, closed := slices.Clone(a.locals), a.curStart
+	a.curStart = nextStart
 	a.mu.Unlock()
+	a.live.Store(0)
+
+	curs := make([]*table, len(locals))
+	past := map[int64][]*table{}
+	for i, l := range locals {
+		var p map[int64]*table
+		curs[i], p = l.swap(nextStart)
+		for start, t := range p {
+			past[start] = append(past[start], t)
+		}
+	}
+	idle := a.gauges.idle(closed, int64(a.opts.GaugeTTL/time.Second))
 
 	var out []Batch
-	for _, t := range sortedTables(past) {
-		out = a.appendBatch(out, t, nil)
+	for _, start := range slices.Sorted(maps.Keys(past)) {
+		out = a.appendBatch(out, start, past[start], nil)
 	}
-	return a.appendBatch(out, cur, idle)
-}
-
-// idleGauges returns the datums of gauges not set during the period starting
-// at start that are still within their TTL, and forgets expired ones.
-func (a *Aggregator) idleGauges(start int64) []Datum {
-	var out []Datum
-	ttl := int64(a.opts.GaugeTTL / time.Second)
-	for k, g := range a.gauges {
-		switch {
-		case g.touched >= start:
-		case start-g.touched < ttl:
-			out = append(out, Datum{Name: g.name, Dimensions: g.dims, Unit: UnitNone,
-				Stats: StatisticSet{SampleCount: 1, Sum: g.last, Minimum: g.last, Maximum: g.last}})
-		default:
-			delete(a.gauges, k)
-		}
+	out = a.appendBatch(out, closed, curs, idle)
+	for i, l := range locals {
+		l.recycle(curs[i], closed-int64(a.opts.Period/time.Second))
 	}
 	return out
 }
 
-func (a *Aggregator) appendBatch(out []Batch, t *table, extra []Datum) []Batch {
-	if len(t.series)+len(extra) == 0 {
+// appendBatch renders the tables of one period, merging the entries that
+// several readers hold for one series.
+func (a *Aggregator) appendBatch(out []Batch, start int64, tables []*table, extra []Datum) []Batch {
+	entries := mergeEntries(tables)
+	if len(entries)+len(extra) == 0 {
 		return out
 	}
-	b := Batch{Start: time.Unix(t.start, 0).UTC(), Resolution: a.resolution(),
-		Datums: make([]Datum, 0, len(t.series)+len(extra))}
-	for _, s := range t.series {
-		b.Datums = append(b.Datums, s.datum())
+	b := Batch{Start: time.Unix(start, 0).UTC(), Resolution: a.resolution(),
+		Datums: make([]Datum, 0, len(entries)+len(extra))}
+	for i := range entries {
+		b.Datums = append(b.Datums, entries[i].datum())
 	}
 	b.Datums = append(b.Datums, extra...)
 	// A stable order makes the output reproducible (stdout, tests, diffs).
 	slices.SortFunc(b.Datums, compareDatums)
 	return append(out, b)
+}
+
+// mergeEntries returns the entries of tables, one per series. With one
+// non-empty table (one reader, the usual case) it is that table's slice.
+func mergeEntries(tables []*table) []entry {
+	var nonEmpty []*table
+	for _, t := range tables {
+		if len(t.entries) > 0 {
+			nonEmpty = append(nonEmpty, t)
+		}
+	}
+	switch len(nonEmpty) {
+	case 0:
+		return nil
+	case 1:
+		return nonEmpty[0].entries
+	}
+	byKey := map[string]int{}
+	var out []entry
+	for _, t := range nonEmpty {
+		for i := range t.entries {
+			e := &t.entries[i]
+			if j, ok := byKey[e.id.key]; ok {
+				out[j].merge(e)
+				continue
+			}
+			byKey[e.id.key] = len(out)
+			out = append(out, *e)
+		}
+	}
+	return out
 }
 
 // resolution is 1 (high resolution) for periods under a minute.
@@ -73,19 +116,6 @@ func (a *Aggregator) resolution() int {
 		return 1
 	}
 	return 60
-}
-
-func sortedTables(m map[int64]*table) []*table {
-	out := make([]*table, 0, len(m))
-	for _, t := range m {
-		out = append(out, t)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].start < out[j-1].start; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 func compareDatums(a, b Datum) int {

@@ -1,0 +1,61 @@
+package aggregate
+
+import (
+	"bytes"
+	"hash/maphash"
+
+	"github.com/cwagentd/cwagentd/ingest/line"
+)
+
+// keySeed seeds the series hashes; it is fixed for the life of the process,
+// so equal lines hash equally in every reader.
+var keySeed = maphash.MakeSeed()
+
+// rawKey is the 64-bit identity of a line's series as written: its name and
+// type, and its tags in any order. Each tag's hash is mixed and the results
+// added, so "a:1,b:2" and "b:2,a:1" are one series without sorting anything.
+// Lines whose tags differ but fix up to the same dimensions (a repeated or
+// bare tag) get different raw keys that resolve to the same series on their
+// first sample of a period (see Local.resolve).
+//
+// Two different series collide with probability ~n²/2^65: about 3e-8 for a
+// million live series.
+func rawKey(s *line.Sample) uint64 {
+	h := maphash.Bytes(keySeed, s.Name) ^ uint64(s.Type)*0x9e3779b97f4a7c15
+	for raw := s.Tags; len(raw) > 0; {
+		var t []byte
+		if i := bytes.IndexByte(raw, ','); i >= 0 {
+			t, raw = raw[:i], raw[i+1:]
+		} else {
+			t, raw = raw, nil
+		}
+		if len(t) > 0 {
+			h += mix(maphash.Bytes(keySeed, t))
+		}
+	}
+	return h
+}
+
+// mix is splitmix64's finalizer: it keeps the sum of tag hashes from
+// cancelling out in structured ways.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// canonicalKey is name, type and the fixed, sorted dimensions joined by NUL,
+// which the parser guarantees none of them contains.
+func canonicalKey(b []byte, s *line.Sample, tags []tag) []byte {
+	b = append(b, s.Name...)
+	b = append(b, 0, byte(s.Type))
+	for _, t := range tags {
+		b = append(b, 0)
+		b = append(b, t.name...)
+		b = append(b, 0)
+		b = append(b, t.value...)
+	}
+	return b
+}

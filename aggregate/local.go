@@ -1,0 +1,140 @@
+package aggregate
+
+import (
+	"sync"
+	"time"
+
+	"github.com/cwagentd/cwagentd/ingest/line"
+)
+
+// Local is one reader's share of the aggregator: its own tables, so that
+// readers never contend on the hot path. Its lock is taken by Fold and, once
+// a period, by Close. Get one per reader with NewFolder.
+type Local struct {
+	a  *Aggregator
+	mu sync.Mutex
+
+	cur  *table
+	past map[int64]*table // periods named by |T timestamps, closed with cur
+	ids  map[string]*identity
+	tags []tag  // scratch
+	key  []byte // scratch
+	// spare is a closed table given back for reuse, so that a steady state
+	// allocates nothing per period.
+	spare *table
+}
+
+// NewFolder returns a Local for one reader goroutine.
+func (a *Aggregator) NewFolder() *Local {
+	l := &Local{a: a, past: map[int64]*table{}, ids: map[string]*identity{}}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l.cur = newTable(a.curStart)
+	a.locals = append(a.locals, l)
+	return l
+}
+
+// Fold adds one parsed sample to its series. Safe for concurrent use, but
+// meant for one reader: readers contend only when they share a Local.
+func (l *Local) Fold(s *line.Sample) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.cur
+	if s.Timestamp != 0 && s.Timestamp < t.start {
+		if t.start-s.Timestamp > int64(MaxAge/time.Second) {
+			l.a.Drops.Add(sampleTooOld, 1, s.Name)
+			return
+		}
+		t = l.pastTable(s.Timestamp)
+	}
+	k := rawKey(s)
+	i, ok := t.index[k]
+	if !ok {
+		if i, ok = l.resolve(t, k, s); !ok {
+			return
+		}
+	}
+	t.entries[i].fold(s, 1/s.Rate)
+}
+
+// resolve is the slow path, once per series, raw form and period: fix the
+// tags into dimensions, find (or create) the series' identity and its entry
+// in t, and remember the raw key for the rest of the period.
+func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
+	l.tags = dimensions(s.Tags, l.tags, l.a.noteTag)
+	l.key = canonicalKey(l.key[:0], s, l.tags)
+	id, ok := l.ids[string(l.key)]
+	if !ok {
+		id = &identity{key: string(l.key), name: string(s.Name), dims: copyDims(l.tags), typ: s.Type}
+		l.ids[id.key] = id
+	}
+	i, ok := t.byID[id]
+	if !ok {
+		if !l.a.admit() {
+			l.a.Drops.Add(sampleSeriesLimit, 1, s.Name)
+			return 0, false
+		}
+		if id.typ == line.Gauge {
+			id.gauge = l.a.gauges.get(id, t.start)
+		}
+		i = int32(len(t.entries))
+		t.entries = append(t.entries, entry{id: id})
+		t.byID[id] = i
+	}
+	id.lastSeen = max(id.lastSeen, t.start)
+	t.index[k] = i
+	return i, true
+}
+
+func (l *Local) pastTable(ts int64) *table {
+	start := ts - ts%int64(l.a.opts.Period/time.Second)
+	t, ok := l.past[start]
+	if !ok {
+		t = newTable(start)
+		l.past[start] = t
+	}
+	return t
+}
+
+// swap ends the open period and starts the one beginning at next; it returns
+// the closed tables.
+func (l *Local) swap(next int64) (cur *table, past map[int64]*table) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cur, past = l.cur, l.past
+	if l.spare != nil {
+		l.cur, l.spare = l.spare, nil
+		l.cur.reset(next)
+	} else {
+		l.cur = newTable(next)
+	}
+	if len(past) > 0 {
+		l.past = map[int64]*table{}
+	}
+	return cur, past
+}
+
+// recycle gives a closed table back once its datums are built, and forgets
+// identities not seen for two periods (a cardinality burst must not pin
+// memory forever).
+func (l *Local) recycle(t *table, before int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, id := range l.ids {
+		if id.lastSeen < before {
+			delete(l.ids, k)
+		}
+	}
+	l.spare = t
+}
+
+func copyDims(tags []tag) []Dimension {
+	if len(tags) == 0 {
+		return nil
+	}
+	d := make([]Dimension, len(tags))
+	for i, t := range tags {
+		d[i] = Dimension{Name: string(t.name), Value: string(t.value)}
+	}
+	return d
+}
