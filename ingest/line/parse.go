@@ -2,6 +2,7 @@ package line
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"unicode/utf8"
 )
@@ -212,9 +213,16 @@ func parseUnix(b []byte) (int64, bool) {
 }
 
 // validText reports whether b is UTF-8 without control characters, which
-// CloudWatch's strings (CBOR text) require. ASCII takes the fast path.
+// CloudWatch's strings (CBOR text) require. Printable ASCII, nearly every
+// line, is checked eight bytes at a time.
 func validText(b []byte) bool {
-	for i := 0; i < len(b); i++ {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if !printableASCII8(binary.LittleEndian.Uint64(b[i:])) {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
 		c := b[i]
 		if c >= utf8.RuneSelf {
 			return validRunes(b[i:])
@@ -224,6 +232,17 @@ func validText(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// printableASCII8 reports whether all eight bytes of x are in 0x20..0x7e:
+// no byte below 0x20 (borrow into the high bit), none equal to 0x7f (zero
+// after xor), none with the high bit set.
+func printableASCII8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below := (x - ones*0x20) & ^x & highs
+	del := x ^ (ones * 0x7f)
+	isDel := (del - ones) & ^del & highs
+	return (below|isDel|x&highs) == 0
 }
 
 func validRunes(b []byte) bool {

@@ -180,3 +180,29 @@ func TestParse_NoAllocs(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+func TestPrintableASCII8_AgreesWithTheByteLoop(t *testing.T) {
+	check := func(b [8]byte) {
+		want := true
+		for _, c := range b {
+			if c < 0x20 || c >= 0x7f {
+				want = false
+			}
+		}
+		got := printableASCII8(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56)
+		if got != want {
+			t.Fatalf("printableASCII8(%q) = %v, want %v", b[:], got, want)
+		}
+	}
+	for c := range 256 {
+		for pos := range 8 {
+			b := [8]byte{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'}
+			b[pos] = byte(c)
+			check(b)
+			b = [8]byte{0x20, 0x7e, 0x20, 0x7e, 0x21, 0x7d, 0x40, 0x5f}
+			b[pos] = byte(c)
+			check(b)
+		}
+	}
+}
