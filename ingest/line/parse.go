@@ -242,7 +242,7 @@ func printableASCII8(x uint64) bool {
 	below := (x - ones*0x20) & ^x & highs
 	del := x ^ (ones * 0x7f)
 	isDel := (del - ones) & ^del & highs
-	return (below|isDel|x&highs) == 0
+	return (below | isDel | x&highs) == 0
 }
 
 func validRunes(b []byte) bool {
