@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -65,7 +66,7 @@ func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
 	l.key = canonicalKey(l.key[:0], s, l.tags)
 	id, ok := l.ids[string(l.key)]
 	if !ok {
-		id = &identity{key: string(l.key), name: string(s.Name), dims: copyDims(l.tags), typ: s.Type}
+		id = newIdentity(string(l.key), len(s.Name), len(l.tags), s.Type)
 		l.ids[id.key] = id
 	}
 	i, ok := t.byID[id]
@@ -128,13 +129,24 @@ func (l *Local) recycle(t *table, before int64) {
 	l.spare = t
 }
 
-func copyDims(tags []tag) []Dimension {
-	if len(tags) == 0 {
-		return nil
+// newIdentity makes a series' identity from its canonical key (see
+// canonicalKey): the name and every dimension are substrings of the key, so a
+// series costs one string however many tags it has.
+func newIdentity(key string, nameLen, ndims int, typ line.Type) *identity {
+	id := &identity{key: key, name: key[:nameLen], typ: typ}
+	if ndims == 0 {
+		return id
 	}
-	d := make([]Dimension, len(tags))
-	for i, t := range tags {
-		d[i] = Dimension{Name: string(t.name), Value: string(t.value)}
+	id.dims = make([]Dimension, ndims)
+	rest := key[nameLen+2:] // past the name, NUL and the type byte
+	for i := range id.dims {
+		rest = rest[1:] // the NUL before the dimension name
+		n := strings.IndexByte(rest, 0)
+		id.dims[i].Name, rest = rest[:n], rest[n+1:]
+		if n = strings.IndexByte(rest, 0); n < 0 {
+			n = len(rest)
+		}
+		id.dims[i].Value, rest = rest[:n], rest[n:]
 	}
-	return d
+	return id
 }

@@ -13,17 +13,21 @@ const (
 )
 
 // pack splits a batch into as few requests as the limits allow, in order.
+// The requests' datums are subslices of the batch's: a period of 100k
+// series is not copied again on its way out.
 func pack(namespace string, b aggregate.Batch, maxDatums, maxBytes int) []*Request {
 	var out []*Request
 	var r *Request
 	overhead := requestOverhead(namespace)
+	first := 0
 	for i := range b.Datums {
 		n := datumSize(&b.Datums[i], b.Resolution)
-		if r == nil || len(r.Datums) == maxDatums || r.size+n > maxBytes {
+		if r == nil || i-first == maxDatums || r.size+n > maxBytes {
 			r = &Request{Namespace: namespace, Timestamp: b.Start, Resolution: b.Resolution, size: overhead}
 			out = append(out, r)
+			first = i
 		}
-		r.Datums = append(r.Datums, b.Datums[i])
+		r.Datums = b.Datums[first : i+1 : i+1]
 		r.size += n
 	}
 	return out

@@ -40,8 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	agg := aggregate.New(aggregate.Options{Period: cfg.Aggregation.Period, GaugeTTL: cfg.Aggregation.GaugeTTL,
 		MaxSeries: cfg.Aggregation.MaxSeries, Log: log})
 	lineDrops := ingest.NewLineDrops(log)
-	var udpStats, unixStats ingest.Stats
-	listeners, err := listen(cfg, log, agg, lineDrops, &udpStats, &unixStats)
+	var st transportStats
+	listeners, err := listen(cfg, log, agg, lineDrops, &st)
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1
@@ -92,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	close(stopAgg)
 	<-flushed
 	fl.Discard(batches) // anything closed after a deadline that came first
-	summarize(log, &udpStats, &unixStats, lineDrops, agg, fl, wire)
+	summarize(log, &st, lineDrops, agg, fl, wire)
 	return 0
 }
 
@@ -132,30 +132,50 @@ func instanceRegion(ctx context.Context, awsCfg aws.Config) (string, error) {
 	return out.Region, nil
 }
 
-func listen(cfg *config.Config, log *slog.Logger, f ingest.Folder, d *drops.Counter, udp, unix *ingest.Stats) ([]*ingest.Listener, error) {
-	if cfg.Listen.UDP == "" && cfg.Listen.Unixgram == "" {
-		return nil, errors.New("listen.udp and listen.unixgram are both empty: set at least one, e.g. --listen.udp=127.0.0.1:8125")
+// transportStats are the counts of each transport's listener.
+type transportStats struct {
+	udp, unixgram, unix ingest.Stats
+}
+
+// listener is what run needs of every transport's listener.
+type listener interface {
+	Addr() string
+	Close() error
+}
+
+func listen(cfg *config.Config, log *slog.Logger, f ingest.Folder, d *drops.Counter, st *transportStats) ([]listener, error) {
+	lc := cfg.Listen
+	if lc.UDP == "" && lc.Unixgram == "" && lc.Unix == "" {
+		return nil, errors.New("listen.udp, listen.unixgram and listen.unix are all empty: set at least one, e.g. --listen.udp=127.0.0.1:8125")
 	}
-	opts := func(st *ingest.Stats) ingest.Options {
-		return ingest.Options{Folder: f, Stats: st, Drops: d, ReadBuffer: int(cfg.Listen.ReadBuffer), Log: log}
+	opts := func(s *ingest.Stats) ingest.Options {
+		return ingest.Options{Folder: f, Stats: s, Drops: d, ReadBuffer: int(lc.ReadBuffer), Readers: lc.Readers, Log: log}
 	}
-	var out []*ingest.Listener
-	if cfg.Listen.UDP != "" {
-		l, err := ingest.ListenUDP(cfg.Listen.UDP, opts(udp))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	if cfg.Listen.Unixgram != "" {
-		l, err := ingest.ListenUnixgram(cfg.Listen.Unixgram, cfg.Listen.UnixgramMode, opts(unix))
+	var out []listener
+	add := func(l listener, err error) error {
 		if err != nil {
 			for _, o := range out {
-				o.Close()
+				_ = o.Close()
 			}
-			return nil, err
+			return err
 		}
 		out = append(out, l)
+		return nil
+	}
+	if lc.UDP != "" {
+		if err := add(ingest.ListenUDP(lc.UDP, opts(&st.udp))); err != nil {
+			return nil, err
+		}
+	}
+	if lc.Unixgram != "" {
+		if err := add(ingest.ListenUnixgram(lc.Unixgram, lc.UnixgramMode, opts(&st.unixgram))); err != nil {
+			return nil, err
+		}
+	}
+	if lc.Unix != "" {
+		if err := add(ingest.ListenUnix(lc.Unix, lc.UnixgramMode, opts(&st.unix))); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -176,15 +196,17 @@ func giveUpOnSecondSignal(log *slog.Logger, c <-chan os.Signal, giveUp func()) {
 	giveUp()
 }
 
-func summarize(log *slog.Logger, udp, unix *ingest.Stats, lines *drops.Counter, agg *aggregate.Aggregator,
+func summarize(log *slog.Logger, st *transportStats, lines *drops.Counter, agg *aggregate.Aggregator,
 	fl *flush.Flusher, wire *flush.CountingHTTPClient) {
 	lines.Flush()
 	agg.TagFixes.Flush()
 	agg.Drops.Flush()
 	log.Info("cwagentd stopped",
-		"lines_udp", udp.Lines.Load(), "lines_unixgram", unix.Lines.Load(),
+		"lines_udp", st.udp.Lines.Load(), "lines_unixgram", st.unixgram.Lines.Load(),
 		"lines_dropped", lines.Total(), "samples_dropped", agg.Drops.Total(),
 		"datums_delivered", fl.Delivered.Load(), "datums_dropped", fl.Drops.Total(),
 		"requests_delivered", fl.DeliveredRequests(), "requests_throttled", fl.Throttles(),
-		"bytes_encoded", fl.BytesAttempted.Load(), "bytes_sent", wire.Sent.Load())
+		"bytes_encoded", fl.BytesAttempted.Load(), "bytes_sent", wire.Sent.Load(),
+		"lines_unix", st.unix.Lines.Load(), "connections_unix", st.unix.Connections.Load(),
+		"kernel_drops_udp", st.udp.KernelDrops.Load())
 }

@@ -35,12 +35,14 @@ type options struct {
 	tags      int
 	duration  time.Duration
 	args      string
+	senders   int
 }
 
 func main() {
 	var o options
 	flag.StringVar(&o.agent, "agent", "", "path of the cwagentd binary (required)")
-	flag.StringVar(&o.transport, "transport", "udp", "udp or unixgram")
+	flag.StringVar(&o.transport, "transport", "udp", "udp, unixgram, or unix (the stream socket, listen.unix)")
+	flag.IntVar(&o.senders, "senders", 1, "sockets to send from, round robin (over UDP, SO_REUSEPORT spreads senders over listen.readers)")
 	flag.IntVar(&o.rate, "rate", 100_000, "lines per second offered")
 	flag.IntVar(&o.lines, "lines", 20, "lines per datagram")
 	flag.IntVar(&o.series, "series", 1000, "distinct series the lines cycle over")
@@ -110,9 +112,14 @@ func run(o options) (report, error) {
 	if err != nil {
 		return rep, err
 	}
-	agent := exec.Command(o.agent, append([]string{"run"}, strings.Fields(o.args)...)...)
+	stream := filepath.Join(dir, "stream.sock")
+	args := append([]string{"run"}, strings.Fields(o.args)...)
+	if o.transport == "unix" {
+		args = append(args, "--listen.unix="+stream)
+	}
+	agent := exec.Command(o.agent, args...)
 	agent.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
+		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GOGC=" + os.Getenv("GOGC"), "GOMEMLIMIT=" + os.Getenv("GOMEMLIMIT"),
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDLOAD", "AWS_SECRET_ACCESS_KEY=load",
 		"AWS_ENDPOINT_URL_CLOUDWATCH=" + cw.URL(), "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
@@ -124,18 +131,30 @@ func run(o options) (report, error) {
 	}
 	defer agent.Process.Kill()
 	addr, network := udp, "udp"
-	if o.transport == "unixgram" {
+	switch o.transport {
+	case "unixgram":
 		addr, network = sock, "unixgram"
+	case "unix":
+		addr, network = stream, "unix"
 	}
-	conn, err := dialWhenReady(network, addr, 10*time.Second)
-	if err != nil {
-		return rep, err
+	var conns []net.Conn
+	for range max(1, o.senders) {
+		conn, err := dialWhenReady(network, addr, 10*time.Second)
+		if err != nil {
+			return rep, err
+		}
+		defer conn.Close()
+		conns = append(conns, conn)
 	}
-	defer conn.Close()
 
 	payloads := buildPayloads(o)
+	if o.transport == "unix" { // a stream needs each line ended
+		for i := range payloads {
+			payloads[i] = append(payloads[i], '\n')
+		}
+	}
 	start := time.Now()
-	rep.offered, rep.datagrams = send(conn, payloads, o)
+	rep.offered, rep.datagrams = send(conns, payloads, o)
 	rep.elapsed = time.Since(start)
 
 	if err := agent.Process.Signal(syscall.SIGTERM); err != nil {
@@ -179,8 +198,9 @@ func buildPayloads(o options) [][]byte {
 	return out
 }
 
-// send paces datagrams to the target rate in 1 ms slices.
-func send(conn net.Conn, payloads [][]byte, o options) (lines, datagrams int64) {
+// send paces datagrams (writes, on a stream) to the target rate in 1 ms
+// slices, from each connection in turn.
+func send(conns []net.Conn, payloads [][]byte, o options) (lines, datagrams int64) {
 	perSec := float64(o.rate) / float64(o.lines)
 	start := time.Now()
 	deadline := start.Add(o.duration)
@@ -188,7 +208,7 @@ func send(conn net.Conn, payloads [][]byte, o options) (lines, datagrams int64) 
 	for now := start; now.Before(deadline); now = time.Now() {
 		due := int64(now.Sub(start).Seconds() * perSec)
 		for datagrams < due {
-			if _, err := conn.Write(payloads[i]); err == nil {
+			if _, err := conns[int(datagrams)%len(conns)].Write(payloads[i]); err == nil {
 				lines += int64(o.lines)
 			}
 			datagrams++
@@ -205,13 +225,9 @@ func dialWhenReady(network, addr string, wait time.Duration) (net.Conn, error) {
 	deadline := time.Now().Add(wait)
 	for {
 		c, err := net.Dial(network, addr)
-		if err == nil && network == "udp" {
-			// UDP dials always succeed: wait for the agent's socket instead.
-			if probe, perr := net.ListenPacket("udp", addr); perr == nil {
-				probe.Close()
-				c.Close()
-				err = fmt.Errorf("agent not listening on %s yet", addr)
-			}
+		if err == nil && network == "udp" && !listening(addr) {
+			c.Close()
+			err = fmt.Errorf("agent not listening on %s yet", addr)
 		}
 		if err == nil {
 			return c, nil
@@ -221,6 +237,17 @@ func dialWhenReady(network, addr string, wait time.Duration) (net.Conn, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// listening reports whether something is bound to the UDP address: UDP
+// dials always succeed.
+func listening(addr string) bool {
+	probe, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return true
+	}
+	probe.Close()
+	return false
 }
 
 func freeUDP() (string, error) {
