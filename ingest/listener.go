@@ -2,9 +2,9 @@ package ingest
 
 import (
 	"errors"
-	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -19,18 +19,20 @@ type datagramConn interface {
 	Close() error
 }
 
-// Listener reads one datagram socket with one goroutine.
+// Listener reads one datagram endpoint (a UDP address or a Unix datagram
+// path) with Options.Readers goroutines, each folding batches of datagrams
+// read with recvmmsg(2).
 type Listener struct {
-	conn       datagramConn
-	read       func(buf []byte) (n int, truncated bool, err error)
-	proc       processor
+	socks      []*socket
+	readers    int
 	addr       string
 	cleanup    func() // removes a Unix socket file; nil for UDP
-	readBuffer int    // bytes the kernel granted
+	readBuffer int    // bytes the kernel granted (per socket)
 
-	stopping chan struct{}
-	done     chan struct{}
-	once     sync.Once
+	stopping   atomic.Bool
+	drainUntil atomic.Int64 // unix nanos; set before stopping
+	wg         sync.WaitGroup
+	once       sync.Once
 }
 
 // Addr returns the address the listener is bound to.
@@ -39,75 +41,57 @@ func (l *Listener) Addr() string { return l.addr }
 // ReadBuffer returns the receive buffer the kernel granted, in bytes.
 func (l *Listener) ReadBuffer() int { return l.readBuffer }
 
-func (l *Listener) start() {
-	l.stopping, l.done = make(chan struct{}), make(chan struct{})
-	go l.serve()
-}
+// Readers returns how many goroutines read the listener's sockets.
+func (l *Listener) Readers() int { return l.readers }
 
-func (l *Listener) serve() {
-	defer close(l.done)
-	buf := make([]byte, MaxDatagram+1)
-	for {
-		n, truncated, err := l.read(buf)
-		if n > 0 {
-			l.proc.datagram(buf[:n], truncated || n > MaxDatagram)
+// start runs o.Readers readers: one per socket when there are as many
+// sockets (UDP with SO_REUSEPORT), else all on the one socket.
+func (l *Listener) start(o Options, withOOB bool) error {
+	l.readers = max(1, o.Readers)
+	rs := make([]*reader, l.readers)
+	for i := range rs {
+		var err error
+		if rs[i], err = newReader(l, l.socks[i%len(l.socks)], o, withOOB); err != nil {
+			return err
 		}
-		if err == nil {
-			continue
-		}
-		select {
-		case <-l.stopping:
-			l.drain(buf)
-			return
-		default:
-		}
-		if errors.Is(err, net.ErrClosed) {
-			return
-		}
-		// Transient errors (e.g. ICMP-induced ECONNREFUSED) must not end ingest.
 	}
-}
-
-// drain folds what the kernel already holds, without blocking: after Close
-// has started, nothing new is waited for, but nothing queued is lost.
-func (l *Listener) drain(buf []byte) {
-	rc, err := l.conn.SyscallConn()
-	if err != nil {
-		return
+	l.wg.Add(len(rs))
+	for _, r := range rs {
+		go r.run()
 	}
-	// RawConn.Read refuses to run at all past the deadline that woke us.
-	_ = l.conn.SetReadDeadline(time.Time{})
-	deadline := time.Now().Add(DrainBudget)
-	_ = rc.Read(func(fd uintptr) bool {
-		for i := 1; ; i++ {
-			n, _, flags, _, err := syscall.Recvmsg(int(fd), buf[:MaxDatagram], nil, syscall.MSG_DONTWAIT)
-			if err != nil {
-				return true // EAGAIN: empty
-			}
-			l.proc.datagram(buf[:n], flags&syscall.MSG_TRUNC != 0)
-			// Senders faster than this reader would keep the socket from
-			// ever being empty: the shutdown deadline matters more.
-			if i%64 == 0 && time.Now().After(deadline) {
-				return true
-			}
-		}
-	})
+	return nil
 }
 
-// Close stops reading, folds what the socket already holds, closes it and
-// removes its file. It is safe to call more than once.
+// Close stops reading, folds what the sockets already hold (for at most
+// DrainBudget), closes them and removes the socket file. Nothing is folded
+// after it returns. It is safe to call more than once.
 func (l *Listener) Close() error {
-	var err error
+	var errs []error
 	l.once.Do(func() {
 		if l.cleanup != nil {
 			l.cleanup() // first, so new senders fail fast instead of queueing
 		}
-		close(l.stopping)
-		_ = l.conn.SetReadDeadline(time.Now())
-		<-l.done
-		err = l.conn.Close()
+		l.drainUntil.Store(time.Now().Add(DrainBudget).UnixNano())
+		l.stopping.Store(true)
+		// Wakes readers waiting for data; a reader that looks after the
+		// flag was set never waits again, so none can sleep through this.
+		for _, s := range l.socks {
+			_ = s.conn.SetReadDeadline(time.Now())
+		}
+		l.wg.Wait()
+		for _, s := range l.socks {
+			s.finalDrops()
+			errs = append(errs, s.conn.Close())
+		}
 	})
-	return err
+	return errors.Join(errs...)
+}
+
+// closeSocks releases what a failed constructor had opened.
+func closeSocks(socks []*socket) {
+	for _, s := range socks {
+		_ = s.conn.Close()
+	}
 }
 
 // removeIfSocket removes path if it is a socket, and reports an error if it

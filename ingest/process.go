@@ -14,11 +14,29 @@ const MaxDatagram = 64 << 10
 
 // Options are what every listener needs.
 type Options struct {
-	Folder     Folder
+	Folder Folder // used by every reader when NewFolder is nil
+	// NewFolder, when set, gives each reader goroutine its own Folder (the
+	// aggregator's NewFolder: per-reader tables, no shared lock). Stream
+	// connections share Readers of them, round robin: a Folder per
+	// connection would outlive it.
+	NewFolder  func() Folder
 	Stats      *Stats         // this transport's counts
 	Drops      *drops.Counter // dropped lines, shared (NewLineDrops)
 	ReadBuffer int            // SO_RCVBUF to ask for; 0 keeps the kernel's default
-	Log        *slog.Logger
+	// Readers is how many goroutines read a datagram socket (listen.readers);
+	// 0 means 1. Each has its own processor and batch buffers; over UDP each
+	// also has its own SO_REUSEPORT socket. The stream listener ignores it
+	// (a goroutine per connection).
+	Readers int
+	Log     *slog.Logger
+}
+
+// folder returns a Folder for one more reader.
+func (o Options) folder() Folder {
+	if o.NewFolder != nil {
+		return o.NewFolder()
+	}
+	return o.Folder
 }
 
 // Folder takes parsed samples; the aggregator is one. Fold must not keep s or
@@ -33,19 +51,31 @@ type Stats struct {
 	Datagrams atomic.Uint64
 	Lines     atomic.Uint64 // non-empty lines, parsed or not
 	Skipped   atomic.Uint64 // events and service checks, ignored on purpose
+	// KernelDrops is how many datagrams the kernel dropped because the
+	// socket's receive queue was full (UDP; summed over its SO_REUSEPORT
+	// sockets). Unix datagram sockets never drop: they block, or fail, the
+	// sender instead, so it stays 0 there.
+	KernelDrops atomic.Uint64
+	Connections atomic.Uint64 // stream connections accepted
 }
 
-// Reasons a line is dropped: the parser's, plus truncated.
+// Reasons a line is dropped: the parser's, plus truncated (cut by the
+// kernel, or left half-written by a stream client at shutdown) and
+// line_too_long (a stream line longer than MaxLine).
 var dropReasons = func() []string {
-	r := make([]string, line.NumReasons+1)
+	r := make([]string, line.NumReasons+2)
 	for i := range line.NumReasons {
 		r[i] = i.String()
 	}
-	r[line.NumReasons] = "truncated"
+	r[dropTruncated] = "truncated"
+	r[dropLineTooLong] = "line_too_long"
 	return r
 }()
 
-const dropTruncated = int(line.NumReasons)
+const (
+	dropTruncated   = int(line.NumReasons)
+	dropLineTooLong = int(line.NumReasons) + 1
+)
 
 // NewLineDrops returns the counter of dropped lines that listeners share.
 func NewLineDrops(log *slog.Logger) *drops.Counter {
@@ -65,6 +95,11 @@ type processor struct {
 // its last line is incomplete and is dropped.
 func (p *processor) datagram(b []byte, truncated bool) {
 	p.stats.Datagrams.Add(1)
+	p.lines(b, truncated)
+}
+
+// lines folds every line of b, split at '\n'; truncated drops the last one.
+func (p *processor) lines(b []byte, truncated bool) {
 	var lines uint64
 	for b != nil {
 		var l []byte

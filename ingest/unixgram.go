@@ -5,26 +5,22 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // ListenUnixgram binds a Unix datagram socket at path with the given mode
-// and starts folding what arrives. A stale socket file (no one listening) is
-// replaced; a live one or a non-socket file is an error. The parent
-// directory is created (0755) if missing.
+// and starts folding what arrives, with Options.Readers goroutines sharing
+// the socket. A stale socket file (no one listening) is replaced; a live
+// one or a non-socket file is an error. The parent directory is created
+// (0755) if missing.
+//
+// A Unix datagram socket never drops for want of room: a blocking sender
+// waits, a non-blocking one gets EAGAIN. Stats.KernelDrops stays 0.
 func ListenUnixgram(path string, mode os.FileMode, o Options) (*Listener, error) {
 	fail := func(err error, fix string) (*Listener, error) {
 		return nil, fmt.Errorf("listen.unixgram %q: %w; %s", path, err, fix)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fail(err, "create the directory or set listen.unixgram to a writable path (\"\" disables)")
-	}
-	if c, err := net.Dial("unixgram", path); err == nil {
-		c.Close()
-		return fail(fmt.Errorf("another process is listening"), "stop it or choose another path")
-	}
-	if err := removeIfSocket(path); err != nil {
-		return fail(err, "remove it or choose another path")
+	if err := prepareSocketPath(path, "unixgram"); err != nil {
+		return fail(err, "stop it, remove it or choose another path (\"\" disables)")
 	}
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
@@ -35,18 +31,31 @@ func ListenUnixgram(path string, mode os.FileMode, o Options) (*Listener, error)
 		os.Remove(path)
 		return fail(err, "check listen.unixgram_mode")
 	}
-	oob := make([]byte, 0)
 	l := &Listener{
-		conn: conn,
-		read: func(b []byte) (int, bool, error) {
-			n, _, flags, _, err := conn.ReadMsgUnix(b, oob)
-			return n, flags&syscall.MSG_TRUNC != 0, err
-		},
-		proc:    processor{folder: o.Folder, stats: o.Stats, drops: o.Drops},
+		socks:   []*socket{{conn: conn, stats: o.Stats}},
 		addr:    path,
 		cleanup: func() { os.Remove(path) },
 	}
 	l.readBuffer = setReadBuffer(conn, o.ReadBuffer, "unixgram "+path, o.Log)
-	l.start()
+	if err := l.start(o, false); err != nil {
+		conn.Close()
+		os.Remove(path)
+		return fail(err, "report a bug")
+	}
 	return l, nil
+}
+
+// prepareSocketPath makes path bindable for a Unix socket of the given
+// network ("unix" or "unixgram"): its directory exists, and a stale socket
+// file left by a dead process is removed. A live socket or another kind of
+// file is an error.
+func prepareSocketPath(path, network string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if c, err := net.Dial(network, path); err == nil {
+		c.Close()
+		return fmt.Errorf("another process is listening")
+	}
+	return removeIfSocket(path)
 }

@@ -143,13 +143,14 @@ type listener interface {
 	Close() error
 }
 
-func listen(cfg *config.Config, log *slog.Logger, f ingest.Folder, d *drops.Counter, st *transportStats) ([]listener, error) {
+func listen(cfg *config.Config, log *slog.Logger, agg *aggregate.Aggregator, d *drops.Counter, st *transportStats) ([]listener, error) {
 	lc := cfg.Listen
 	if lc.UDP == "" && lc.Unixgram == "" && lc.Unix == "" {
 		return nil, errors.New("listen.udp, listen.unixgram and listen.unix are all empty: set at least one, e.g. --listen.udp=127.0.0.1:8125")
 	}
 	opts := func(s *ingest.Stats) ingest.Options {
-		return ingest.Options{Folder: f, Stats: s, Drops: d, ReadBuffer: int(lc.ReadBuffer), Readers: lc.Readers, Log: log}
+		return ingest.Options{NewFolder: func() ingest.Folder { return agg.NewFolder() },
+			Stats: s, Drops: d, ReadBuffer: int(lc.ReadBuffer), Readers: lc.Readers, Log: log}
 	}
 	var out []listener
 	add := func(l listener, err error) error {

@@ -1,0 +1,93 @@
+package ingest
+
+import (
+	"errors"
+	"net"
+	"syscall"
+	"time"
+)
+
+// reader is one goroutine reading a datagram socket in batches.
+type reader struct {
+	l    *Listener
+	sock *socket
+	rc   syscall.RawConn
+	b    *batch
+	proc processor
+
+	// recvOnce is the RawConn.Read callback, built once: a closure made per
+	// call would escape and cost an allocation per batch.
+	recvOnce func(fd uintptr) bool
+	n        int
+	errno    syscall.Errno
+}
+
+func newReader(l *Listener, s *socket, o Options, withOOB bool) (*reader, error) {
+	rc, err := s.conn.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{l: l, sock: s, rc: rc, b: newBatch(withOOB),
+		proc: processor{folder: o.folder(), stats: o.Stats, drops: o.Drops}}
+	r.recvOnce = func(fd uintptr) bool {
+		r.n, r.errno = r.b.recv(fd)
+		// Once Close has begun, never park: its deadline may be gone by then.
+		return r.errno != syscall.EAGAIN || r.l.stopping.Load()
+	}
+	return r, nil
+}
+
+func (r *reader) run() {
+	defer r.l.wg.Done()
+	for {
+		// The read lock of a shared socket is held only while receiving:
+		// folding runs outside it, so the other readers receive meanwhile.
+		err := r.rc.Read(r.recvOnce)
+		if err == nil && r.errno == 0 {
+			r.fold(r.n)
+			continue
+		}
+		if r.l.stopping.Load() {
+			r.drain()
+			return
+		}
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		// Transient errors (e.g. ICMP-induced ECONNREFUSED) must not end ingest.
+	}
+}
+
+// fold hands the n datagrams of the last batch to the processor.
+func (r *reader) fold(n int) {
+	r.sock.received.Add(uint64(n))
+	for i := range n {
+		data, truncated, drops, ok := r.b.datagram(i)
+		if ok {
+			r.sock.sawDrops(drops)
+		}
+		r.proc.datagram(data, truncated)
+	}
+}
+
+// drain folds what the kernel already holds, without blocking: after Close
+// has started, nothing new is waited for, but nothing queued is lost.
+// Control, unlike Read, ignores the deadline that woke the reader and takes
+// no read lock, so the readers of a shared socket drain it together.
+func (r *reader) drain() {
+	deadline := time.Unix(0, r.l.drainUntil.Load())
+	_ = r.rc.Control(func(fd uintptr) {
+		for {
+			n, errno := r.b.recv(fd)
+			if errno == syscall.EAGAIN || errno == syscall.EBADF {
+				return
+			}
+			r.fold(n)
+			// Senders faster than this reader would keep the socket from
+			// ever being empty: the shutdown deadline matters more.
+			if time.Now().After(deadline) {
+				return
+			}
+		}
+	})
+}
