@@ -33,7 +33,11 @@ func (d *distribution) add(v, weight float64) {
 		if d.exact == nil {
 			d.exact = make(map[float64]float64, 8)
 		}
-		if _, ok := d.exact[v]; ok || len(d.exact) < MaxValues {
+		if len(d.exact) < MaxValues { // one map operation in the usual case
+			d.exact[v] += weight
+			return
+		}
+		if _, ok := d.exact[v]; ok {
 			d.exact[v] += weight
 			return
 		}

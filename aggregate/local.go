@@ -40,6 +40,16 @@ func (a *Aggregator) NewFolder() *Local {
 func (l *Local) Fold(s *line.Sample) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.FoldLocked(s)
+}
+
+// Lock and Unlock let a reader fold a whole datagram under one lock (see
+// FoldLocked): the lock is contended only by Close, once a period.
+func (l *Local) Lock()   { l.mu.Lock() }
+func (l *Local) Unlock() { l.mu.Unlock() }
+
+// FoldLocked is Fold for a caller that holds the Local's lock.
+func (l *Local) FoldLocked(s *line.Sample) {
 	t := l.cur
 	if s.Timestamp != 0 && s.Timestamp < t.start {
 		if t.start-s.Timestamp > int64(MaxAge/time.Second) {

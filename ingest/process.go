@@ -91,6 +91,15 @@ type processor struct {
 	sample line.Sample
 }
 
+// LockedFolder is a Folder that lets a reader take its lock once for a whole
+// datagram (the aggregator's per-reader Local is one): twenty lines, one lock.
+type LockedFolder interface {
+	Folder
+	Lock()
+	Unlock()
+	FoldLocked(s *line.Sample)
+}
+
 // datagram folds every line of b. truncated says the kernel cut b short, so
 // its last line is incomplete and is dropped.
 func (p *processor) datagram(b []byte, truncated bool) {
@@ -100,6 +109,16 @@ func (p *processor) datagram(b []byte, truncated bool) {
 
 // lines folds every line of b, split at '\n'; truncated drops the last one.
 func (p *processor) lines(b []byte, truncated bool) {
+	if lf, ok := p.folder.(LockedFolder); ok {
+		lf.Lock()
+		defer lf.Unlock()
+		p.parseLines(b, truncated, lf.FoldLocked)
+		return
+	}
+	p.parseLines(b, truncated, p.folder.Fold)
+}
+
+func (p *processor) parseLines(b []byte, truncated bool, fold func(*line.Sample)) {
 	var lines uint64
 	for b != nil {
 		var l []byte
@@ -114,7 +133,7 @@ func (p *processor) lines(b []byte, truncated bool) {
 		}
 		switch r := line.Parse(l, &p.sample); r {
 		case line.OK:
-			p.folder.Fold(&p.sample)
+			fold(&p.sample)
 		case line.Skipped:
 			p.stats.Skipped.Add(1)
 		default:
