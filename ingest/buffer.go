@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"log/slog"
 	"syscall"
 )
@@ -31,7 +32,7 @@ func setReadBuffer(c datagramConn, n int, name string, log *slog.Logger) int {
 		return granted
 	}
 	if granted < n {
-		log.Warn("the kernel granted a smaller receive buffer than listen.read_buffer asks; bursts may be dropped by the kernel. Raise the cap with: sysctl -w net.core.rmem_max=<bytes>",
+		log.Warn(fmt.Sprintf("the kernel granted a smaller receive buffer than listen.read_buffer asks; bursts may be dropped by the kernel. Raise the cap (as root): sysctl -w net.core.rmem_max=%d", n),
 			"socket", name, "asked", n, "granted", granted)
 	} else {
 		log.Info("receive buffer set", "socket", name, "bytes", granted)
