@@ -54,6 +54,10 @@ func load(fs *pflag.FlagSet, environ []string, euid int) (*Config, error) {
 		if problem == "" {
 			s.set(cfg, value)
 			parsed[s.name] = true
+			if s.name == "listen.unix" && parsed["listen.unixgram"] && cfg.Listen.Unix != "" && cfg.Listen.Unix == cfg.Listen.Unixgram {
+				problem = "is the same path as listen.unixgram; the stream and the datagram socket need a file each, e.g. " +
+					strings.TrimSuffix(cfg.Listen.Unix, ".sock") + "-stream.sock"
+			}
 			if s.name == "flush.jitter" && parsed["aggregation.period"] {
 				if sources[s.name].kind == SourceDefault {
 					cfg.Flush.Jitter = defaultJitter(cfg.Aggregation.Period)

@@ -314,6 +314,8 @@ func TestLoad_Failure(t *testing.T) {
 
 	value("env", "flush.request_timeout", "50ms", "must be from 100ms to 5m")
 	value("flag", "flush.request_timeout", "6m", "must be from 100ms to 5m")
+	f("", []string{"CWAGENTD_LISTEN_UNIXGRAM=/run/x.sock", "CWAGENTD_LISTEN_UNIX=/run/x.sock"}, nil,
+		`listen.unix: "/run/x.sock" (from env CWAGENTD_LISTEN_UNIX) is the same path as listen.unixgram; the stream and the datagram socket need a file each, e.g. /run/x-stream.sock`)
 
 	value("file", "output", "CloudWatch", "must be one of cloudwatch, stdout")
 	value("env", "output", "s3", "must be one of cloudwatch, stdout")

@@ -10,23 +10,43 @@ import (
 // dropped as line_too_long, and the lines after it still count.
 const MaxLine = 64 << 10
 
+// initialLineBuffer is a connection's buffer until it needs more: an idle
+// client costs 4 KiB, not 64.
+const initialLineBuffer = 4 << 10
+
 // lineBuffer splits one stream connection's bytes into lines.
 type lineBuffer struct {
-	buf      []byte // MaxLine+1: a full buffer without '\n' is a line too long
+	buf      []byte // grows to MaxLine+1: a full buffer without '\n' is a line too long
 	filled   int
 	skipping bool // inside a line too long: discard up to its '\n'
 	proc     processor
 }
 
 // lineBuffers keeps connection buffers for the next clients.
-var lineBuffers = sync.Pool{New: func() any { return &lineBuffer{buf: make([]byte, MaxLine+1)} }}
+var lineBuffers = sync.Pool{New: func() any { return &lineBuffer{buf: make([]byte, initialLineBuffer)} }}
+
+// release returns b to the pool at its initial size.
+func (b *lineBuffer) release() {
+	if len(b.buf) > initialLineBuffer {
+		b.buf = make([]byte, initialLineBuffer)
+	}
+	lineBuffers.Put(b)
+}
 
 func (b *lineBuffer) reset(p processor) {
 	b.filled, b.skipping, b.proc = 0, false, p
 }
 
-// free is where the next read goes.
-func (b *lineBuffer) free() []byte { return b.buf[b.filled:] }
+// free is where the next read goes; a full buffer grows (doubling) until it
+// can hold the longest line allowed.
+func (b *lineBuffer) free() []byte {
+	if b.filled == len(b.buf) && len(b.buf) <= MaxLine {
+		nb := make([]byte, min(2*len(b.buf), MaxLine+1))
+		copy(nb, b.buf[:b.filled])
+		b.buf = nb
+	}
+	return b.buf[b.filled:]
+}
 
 // add takes n bytes just read into free() and folds every complete line.
 func (b *lineBuffer) add(n int) {
@@ -47,7 +67,7 @@ func (b *lineBuffer) add(n int) {
 	}
 	last := bytes.LastIndexByte(b.buf[start:b.filled], '\n')
 	if last < 0 {
-		if b.filled == len(b.buf) {
+		if b.filled == MaxLine+1 {
 			b.proc.stats.Lines.Add(1)
 			b.proc.drops.Add(dropLineTooLong, 1, b.buf[:min(len(b.buf), 200)])
 			b.filled, b.skipping = 0, true

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"github.com/cwagentd/cwagentd/internal/drops"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -30,7 +31,8 @@ type Listener struct {
 	readBuffer int    // bytes the kernel granted (per socket)
 
 	stopping   atomic.Bool
-	drainUntil atomic.Int64 // unix nanos; set before stopping
+	drainUntil atomic.Int64   // unix nanos; set before stopping
+	readErrors *drops.Counter // socket errors other than EAGAIN/EINTR, logged at a bounded rate
 	wg         sync.WaitGroup
 	once       sync.Once
 }
@@ -48,6 +50,7 @@ func (l *Listener) Readers() int { return l.readers }
 // sockets (UDP with SO_REUSEPORT), else all on the one socket.
 func (l *Listener) start(o Options, withOOB bool) error {
 	l.readers = max(1, o.Readers)
+	l.readErrors = drops.New(o.Log, "reading "+l.addr+" failed; retrying with backoff", []string{"errors"})
 	rs := make([]*reader, l.readers)
 	for i := range rs {
 		var err error
@@ -70,6 +73,9 @@ func (l *Listener) Close() error {
 	l.once.Do(func() {
 		if l.cleanup != nil {
 			l.cleanup() // first, so new senders fail fast instead of queueing
+		}
+		for _, s := range l.socks {
+			s.stopArrivals(l.cleanup != nil)
 		}
 		l.drainUntil.Store(time.Now().Add(DrainBudget).UnixNano())
 		l.stopping.Store(true)

@@ -61,20 +61,23 @@ type Stats struct {
 
 // Reasons a line is dropped: the parser's, plus truncated (cut by the
 // kernel, or left half-written by a stream client at shutdown) and
-// line_too_long (a stream line longer than MaxLine).
+// line_too_long (a stream line longer than MaxLine) and shutdown_unread
+// (still queued when the shutdown drain ran out of DrainBudget).
 var dropReasons = func() []string {
-	r := make([]string, line.NumReasons+2)
+	r := make([]string, line.NumReasons+3)
 	for i := range line.NumReasons {
 		r[i] = i.String()
 	}
 	r[dropTruncated] = "truncated"
 	r[dropLineTooLong] = "line_too_long"
+	r[dropUnread] = "shutdown_unread"
 	return r
 }()
 
 const (
 	dropTruncated   = int(line.NumReasons)
 	dropLineTooLong = int(line.NumReasons) + 1
+	dropUnread      = int(line.NumReasons) + 2
 )
 
 // NewLineDrops returns the counter of dropped lines that listeners share.
@@ -123,14 +126,18 @@ func (p *processor) parseLines(b []byte, truncated bool, fold func(*line.Sample)
 	for b != nil {
 		var l []byte
 		l, b = line.Next(b)
+		if truncated && b == nil {
+			// The kernel cut the datagram: its last line, and whatever
+			// followed it, is gone. Counted once, even when the cut fell
+			// right after a '\n'.
+			lines++
+			p.drops.Add(dropTruncated, 1, nil)
+			break
+		}
 		if len(l) == 0 {
 			continue
 		}
 		lines++
-		if truncated && b == nil {
-			p.drops.Add(dropTruncated, 1, nil)
-			break
-		}
 		switch r := line.Parse(l, &p.sample); r {
 		case line.OK:
 			fold(&p.sample)

@@ -39,12 +39,14 @@ func newReader(l *Listener, s *socket, o Options, withOOB bool) (*reader, error)
 
 func (r *reader) run() {
 	defer r.l.wg.Done()
+	var pause time.Duration
 	for {
 		// The read lock of a shared socket is held only while receiving:
 		// folding runs outside it, so the other readers receive meanwhile.
 		err := r.rc.Read(r.recvOnce)
 		if err == nil && r.errno == 0 {
 			r.fold(r.n)
+			pause = 0
 			continue
 		}
 		if r.l.stopping.Load() {
@@ -54,8 +56,23 @@ func (r *reader) run() {
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
-		// Transient errors (e.g. ICMP-induced ECONNREFUSED) must not end ingest.
+		if r.errno == syscall.EINTR || r.errno == syscall.EAGAIN {
+			continue
+		}
+		// Other errors must not end ingest (an ICMP-induced ECONNREFUSED
+		// passes), nor spin a core when they persist (recvmmsg refused by a
+		// seccomp profile): say so, and back off up to a second.
+		pause = min(max(2*pause, 10*time.Millisecond), time.Second)
+		r.l.readErrors.Add(0, 1, []byte(errnoText(err, r.errno)))
+		time.Sleep(pause)
 	}
+}
+
+func errnoText(err error, errno syscall.Errno) string {
+	if err != nil {
+		return err.Error()
+	}
+	return errno.Error()
 }
 
 // fold hands the n datagrams of the last batch to the processor.
@@ -79,15 +96,29 @@ func (r *reader) drain() {
 	_ = r.rc.Control(func(fd uintptr) {
 		for {
 			n, errno := r.b.recv(fd)
-			if errno == syscall.EAGAIN || errno == syscall.EBADF {
+			switch errno {
+			case 0:
+			case syscall.EINTR:
+				continue
+			default: // EAGAIN: empty; anything else: nothing more to read
 				return
+			}
+			// Arrivals are stopped (stopArrivals), so the queue is finite;
+			// past the budget its datagrams are counted, not parsed.
+			if time.Now().After(deadline) {
+				r.countUnread(n)
+				continue
 			}
 			r.fold(n)
-			// Senders faster than this reader would keep the socket from
-			// ever being empty: the shutdown deadline matters more.
-			if time.Now().After(deadline) {
-				return
-			}
 		}
 	})
+}
+
+// countUnread counts the lines of the last batch as dropped unparsed.
+func (r *reader) countUnread(n int) {
+	r.sock.received.Add(uint64(n))
+	for i := range n {
+		data, _, _, _ := r.b.datagram(i)
+		r.proc.countUnread(data)
+	}
 }

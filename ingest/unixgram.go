@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // ListenUnixgram binds a Unix datagram socket at path with the given mode
@@ -53,9 +55,18 @@ func prepareSocketPath(path, network string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if c, err := net.Dial(network, path); err == nil {
+	c, err := net.Dial(network, path)
+	switch {
+	case err == nil:
 		c.Close()
 		return fmt.Errorf("another process is listening")
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case !errors.Is(err, syscall.ECONNREFUSED):
+		// A socket of the other type (EPROTOTYPE: e.g. listen.unix and
+		// listen.unixgram on one path), or one we may not reach (EACCES),
+		// is not ours to delete: only a refused connection proves it stale.
+		return fmt.Errorf("a socket we cannot prove stale is there (%w)", err)
 	}
 	return removeIfSocket(path)
 }

@@ -94,7 +94,7 @@ func (l *StreamListener) serve(c *net.UnixConn, f Folder) {
 	defer l.wg.Done()
 	lb := lineBuffers.Get().(*lineBuffer)
 	lb.reset(processor{folder: f, stats: l.stats, drops: l.o.Drops})
-	defer lineBuffers.Put(lb)
+	defer lb.release()
 	defer func() {
 		l.mu.Lock()
 		delete(l.conns, c)

@@ -1,0 +1,38 @@
+package ingest
+
+import (
+	"bytes"
+	"syscall"
+)
+
+// stopArrivals makes the queue of a socket being closed finite, so that the
+// drain can empty it and nothing accepted is destroyed uncounted by close(2):
+// a UDP socket gets a drop-everything filter (later datagrams become kernel
+// drops, which finalDrops reads), a Unix socket is shut for reading (later
+// senders get EPIPE). What was queued before stays readable.
+func (s *socket) stopArrivals(unix bool) {
+	rc, err := s.conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) {
+		if unix {
+			_ = syscall.Shutdown(int(fd), syscall.SHUT_RD)
+			return
+		}
+		dropAll := []syscall.SockFilter{{Code: syscall.BPF_RET | syscall.BPF_K, K: 0}}
+		_ = syscall.AttachLsf(int(fd), dropAll) //nolint:staticcheck // the only classic-BPF attach in syscall
+	})
+}
+
+// countUnread drops a datagram the drain had no time to parse, counting its
+// lines (a cheap count of newlines, not a parse).
+func (p *processor) countUnread(b []byte) {
+	n := uint64(bytes.Count(b, []byte{'\n'}))
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		n++
+	}
+	p.stats.Datagrams.Add(1)
+	p.stats.Lines.Add(n)
+	p.drops.Add(dropUnread, n, nil)
+}
