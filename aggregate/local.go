@@ -79,7 +79,7 @@ func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
 		id = newIdentity(string(l.key), len(s.Name), len(l.tags), s.Type)
 		l.ids[id.key] = id
 	}
-	i, ok := t.byID[id]
+	i, ok := t.entryOf(id)
 	if !ok {
 		if !l.a.admit() {
 			l.a.Drops.Add(sampleSeriesLimit, 1, s.Name)
@@ -90,7 +90,7 @@ func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
 		}
 		i = int32(len(t.entries))
 		t.entries = append(t.entries, entry{id: id})
-		t.byID[id] = i
+		t.setEntryOf(id, i)
 	}
 	id.lastSeen = max(id.lastSeen, t.start)
 	t.index[k] = i
@@ -102,6 +102,7 @@ func (l *Local) pastTable(ts int64) *table {
 	t, ok := l.past[start]
 	if !ok {
 		t = newTable(start)
+		t.past = true
 		l.past[start] = t
 	}
 	return t

@@ -15,6 +15,13 @@ type identity struct {
 	typ      line.Type
 	gauge    *gaugeState // gauges only: shared by every reader
 	lastSeen int64       // start of the last period with a sample
+
+	// Where its entry is in its reader's open table (at, at's start): a
+	// field instead of a per-table map, a few MB fewer at 100k series.
+	// Tables are reused, so the start tells a stale position apart.
+	at      *table
+	atStart int64
+	atEntry int32
 }
 
 // entry is one series within one period of one reader, stored by value.

@@ -11,12 +11,38 @@ import (
 type table struct {
 	start   int64               // unix seconds
 	index   map[uint64]int32    // raw key -> entry
-	byID    map[*identity]int32 // identity -> entry (raw forms of one series share it)
+	byID    map[*identity]int32 // identity -> entry, for past tables only (see entryOf)
+	past    bool
 	entries []entry
 }
 
 func newTable(start int64) *table {
-	return &table{start: start, index: map[uint64]int32{}, byID: map[*identity]int32{}}
+	return &table{start: start, index: map[uint64]int32{}}
+}
+
+// entryOf finds id's entry in t. Raw forms of one series share the entry.
+// The open table keeps the position in the identity; a past table (|T),
+// which one identity may share with the open one, keeps a map.
+func (t *table) entryOf(id *identity) (int32, bool) {
+	if t.past {
+		i, ok := t.byID[id]
+		return i, ok
+	}
+	if id.at == t && id.atStart == t.start {
+		return id.atEntry, true
+	}
+	return 0, false
+}
+
+func (t *table) setEntryOf(id *identity, i int32) {
+	if t.past {
+		if t.byID == nil {
+			t.byID = map[*identity]int32{}
+		}
+		t.byID[id] = i
+		return
+	}
+	id.at, id.atStart, id.atEntry = t, t.start, i
 }
 
 func (t *table) reset(start int64) {
