@@ -3,6 +3,8 @@ package ingest
 import (
 	"bytes"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // stopArrivals makes the queue of a socket being closed finite, so that the
@@ -10,18 +12,19 @@ import (
 // a UDP socket gets a drop-everything filter (later datagrams become kernel
 // drops, which finalDrops reads), a Unix socket is shut for reading (later
 // senders get EPIPE). What was queued before stays readable.
-func (s *socket) stopArrivals(unix bool) {
+func (s *socket) stopArrivals(isUnix bool) {
 	rc, err := s.conn.SyscallConn()
 	if err != nil {
 		return
 	}
 	_ = rc.Control(func(fd uintptr) {
-		if unix {
+		if isUnix {
 			_ = syscall.Shutdown(int(fd), syscall.SHUT_RD)
 			return
 		}
-		dropAll := []syscall.SockFilter{{Code: syscall.BPF_RET | syscall.BPF_K, K: 0}}
-		_ = syscall.AttachLsf(int(fd), dropAll) //nolint:staticcheck // the only classic-BPF attach in syscall
+		dropAll := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
+		_ = unix.SetsockoptSockFprog(int(fd), unix.SOL_SOCKET, unix.SO_ATTACH_FILTER,
+			&unix.SockFprog{Len: uint16(len(dropAll)), Filter: &dropAll[0]})
 	})
 }
 
