@@ -61,7 +61,19 @@ func TestRun_TenSecondsOfThrottling(t *testing.T) {
 			Jitter: 500 * time.Millisecond})
 		in := make(chan aggregate.Batch)
 		go feed(in, 14, 10)
-		<-startRun(t.Context(), fl, in)
+		done := startRun(t.Context(), fl, in)
+
+		// Mid-storm, the state the agent reports shows it: data waiting,
+		// the budget cut down.
+		time.Sleep(8 * time.Second)
+		synctest.Wait()
+		assert.Positive(t, fl.QueueDepth()+fl.InFlight(), "requests waiting or in flight")
+		assert.Positive(t, fl.QueueBytes()+fl.InFlight())
+		assert.Less(t, fl.Budget(), 20.0, "the budget shrank")
+		<-done
+		assert.Zero(t, fl.QueueDepth())
+		assert.Zero(t, fl.QueueBytes())
+		assert.Zero(t, fl.InFlight())
 
 		var during, firstOK int
 		var resumed time.Duration

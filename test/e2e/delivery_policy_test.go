@@ -184,14 +184,16 @@ func TestE2E_PoisonedDatumIsIsolated(t *testing.T) {
 	}), "the agent's log names the refused metric %s (outside the quoted error)", badName)
 }
 
-// TestE2E_413And500sAndResetsLoseNothing: a 413, three 500s and three
-// connection resets, interleaved; every datum still arrives exactly once.
+// TestE2E_413And500sAndResetsLoseNothing: a 413, two throttles, three 500s
+// and three connection resets, interleaved; every datum still arrives
+// exactly once.
 func TestE2E_413And500sAndResetsLoseNothing(t *testing.T) {
 	cw := fakecw.New()
 	defer cw.Close()
 	for _, f := range []fakecw.Fault{
-		fakecw.ConnectionReset(), fakecw.InternalError(), fakecw.TooLarge(), fakecw.ConnectionReset(),
-		fakecw.InternalError(), fakecw.ConnectionReset(), fakecw.InternalError(),
+		fakecw.Throttling(), fakecw.ConnectionReset(), fakecw.InternalError(), fakecw.TooLarge(),
+		fakecw.ConnectionReset(), fakecw.Throttling(), fakecw.InternalError(), fakecw.ConnectionReset(),
+		fakecw.InternalError(),
 	} {
 		cw.FailNext(1, f)
 	}
@@ -210,6 +212,7 @@ func TestE2E_413And500sAndResetsLoseNothing(t *testing.T) {
 	reqs := cw.Requests()
 	outcomes := outcomeCounts(reqs)
 	t.Logf("%d requests %v", len(reqs), outcomes)
+	assert.Equal(t, 2, outcomes["Throttling"], "%v", outcomes)
 	assert.Equal(t, 3, outcomes[fakecw.OutcomeConnectionReset], "%v", outcomes)
 	assert.Equal(t, 3, outcomes["InternalServiceError"], "%v", outcomes)
 	assert.Equal(t, 1, outcomes["RequestEntityTooLarge"], "%v", outcomes)
