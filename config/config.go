@@ -32,6 +32,7 @@ type Config struct {
 	Output          string        `mapstructure:"output"`           // OutputCloudWatch or OutputStdout
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"` // 1s..10m
 	Log             Log           `mapstructure:"log"`
+	Admin           Admin         `mapstructure:"admin"`
 
 	file    string            // config file used, "" if none
 	sources map[string]origin // key -> where its value came from
@@ -74,6 +75,11 @@ type Flush struct {
 type Log struct {
 	Level  string `mapstructure:"level"`  // debug, info, warn, error
 	Format string `mapstructure:"format"` // text, json
+}
+
+// Admin is the agent's own HTTP server: telemetry and health.
+type Admin struct {
+	Listen string `mapstructure:"listen"` // TCP host:port; "" disables
 }
 
 // Source reports where the effective value of key came from: SourceFlag,

@@ -180,6 +180,13 @@ var specs = []keySpec{
 		set:   func(c *Config, v any) { c.Log.Format = v.(string) },
 		text:  func(c *Config) string { return c.Log.Format },
 	},
+	{
+		name: "admin.listen", def: "127.0.0.1:9102",
+		help:  `TCP host:port of the admin server (/metrics, /-/healthy, /-/ready); "" disables; keep it on loopback`,
+		parse: parseAdmin,
+		set:   func(c *Config, v any) { c.Admin.Listen = v.(string) },
+		text:  func(c *Config) string { return c.Admin.Listen },
+	},
 }
 
 // Keys lists every configuration key in order, for docs and tests.

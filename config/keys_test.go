@@ -32,6 +32,7 @@ func TestKeys(t *testing.T) {
 		"shutdown_timeout",
 		"log.level",
 		"log.format",
+		"admin.listen",
 	}, Keys())
 
 	// Keys returns a copy.

@@ -71,6 +71,7 @@ var defaultTexts = map[string]string{
 	"shutdown_timeout":                   "20s",
 	"log.level":                          "info",
 	"log.format":                         "text",
+	"admin.listen":                       "127.0.0.1:9102",
 }
 
 // otherValues is a valid value other than the default for every key.
@@ -96,6 +97,7 @@ var otherValues = map[string]string{
 	"shutdown_timeout":                   "25s",
 	"log.level":                          "debug",
 	"log.format":                         "json",
+	"admin.listen":                       "[::1]:19102",
 }
 
 func TestLoad_Success(t *testing.T) {
@@ -343,8 +345,8 @@ func TestLoad_Failure(t *testing.T) {
 		`unknown key "flush.retries" in file $FILE (line 3); valid keys in flush: jitter, request_timeout`)
 	f("outptu: stdout\n", nil, []string{"--config=$FILE"},
 		`unknown key "outptu" in file $FILE (line 1); did you mean "output"? valid top-level keys: listen, cloudwatch, aggregation, flush, output, shutdown_timeout, log`)
-	f("admin:\n  listen: 127.0.0.1:9090\n", nil, []string{"--config=$FILE"},
-		`unknown key "admin" in file $FILE (line 1); valid top-level keys: listen, cloudwatch`)
+	f("admni:\n  listen: 127.0.0.1:9090\n", nil, []string{"--config=$FILE"},
+		`unknown key "admni" in file $FILE (line 1); did you mean "admin"?`)
 	f("Listen:\n  udp: 1.2.3.4:5\n", nil, []string{"--config=$FILE"},
 		`unknown key "Listen" in file $FILE (line 1); did you mean "listen"?`)
 	f("config: /etc/other.yaml\n", nil, []string{"--config=$FILE"},
@@ -362,7 +364,7 @@ func TestLoad_Failure(t *testing.T) {
 	f("shutdown_timeout: [1s, 2s]\n", nil, []string{"--config=$FILE"},
 		`shutdown_timeout: a list (from file $FILE, line 1) must be a single value`)
 	f("- listen\n", nil, []string{"--config=$FILE"},
-		`config file $FILE (line 1): the top level must be a mapping of keys (listen, cloudwatch, aggregation, flush, output, shutdown_timeout, log), not a list`)
+		`config file $FILE (line 1): the top level must be a mapping of keys (listen, cloudwatch, aggregation, flush, output, shutdown_timeout, log, admin), not a list`)
 	// A key with no value.
 	f("listen:\n  udp:\n", nil, []string{"--config=$FILE"},
 		`listen.udp: empty YAML value (from file $FILE, line 2); remove the line to use the default, or write "" to disable it`)
@@ -467,6 +469,7 @@ log:
 		Output:          OutputStdout,
 		ShutdownTimeout: 25 * time.Second,
 		Log:             Log{Level: "warn", Format: "json"},
+		Admin:           Admin{Listen: "127.0.0.1:9102"},
 	}
 	got := *cfg
 	got.sources, got.file = nil, ""

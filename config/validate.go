@@ -38,6 +38,21 @@ func parseUDP(s string) (any, string) {
 	return s, ""
 }
 
+func parseAdmin(s string) (any, string) {
+	if s == "" {
+		return s, ""
+	}
+	const hint = `use host:port, e.g. 127.0.0.1:9102, or "" to disable`
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return nil, "is not a host:port address; " + hint
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return nil, fmt.Sprintf("has port %q; the port must be a number from 1 to 65535, e.g. 127.0.0.1:9102", port)
+	}
+	return s, ""
+}
+
 func parseUnixgram(s string) (any, string) {
 	switch {
 	case s == "":
