@@ -45,6 +45,10 @@ type Aggregator struct {
 	live     atomic.Int64 // series created in the open period, for MaxSeries
 	gauges   gauges
 
+	// maxSeries and gaugeTTL start from Options and change on a reload.
+	maxSeries atomic.Int64
+	gaugeTTL  atomic.Int64 // nanoseconds
+
 	// TagFixes counts tags dropped or changed on their way to dimensions,
 	// once per series and period; Drops counts samples dropped whole.
 	TagFixes, Drops *drops.Counter
@@ -64,8 +68,17 @@ func New(o Options) *Aggregator {
 		Drops:    drops.New(o.Log, "dropped samples", sampleReasons),
 	}
 	a.noteTag = func(r int) { a.TagFixes.Add(r, 1, nil) }
+	a.SetLimits(o.MaxSeries, o.GaugeTTL)
 	a.def = a.NewFolder()
 	return a
+}
+
+// SetLimits changes MaxSeries and GaugeTTL while the Aggregator runs (a
+// config reload). A lower cap does not evict series already live in the
+// open period; it refuses new ones until the count falls under it.
+func (a *Aggregator) SetLimits(maxSeries int, gaugeTTL time.Duration) {
+	a.maxSeries.Store(int64(maxSeries))
+	a.gaugeTTL.Store(int64(gaugeTTL))
 }
 
 // Fold adds one sample through a Local shared by every caller that did not
@@ -77,7 +90,7 @@ func (a *Aggregator) Series() int64 { return a.live.Load() }
 
 // admit counts a new series of the open period, or refuses it past MaxSeries.
 func (a *Aggregator) admit() bool {
-	if n := a.live.Add(1); a.opts.MaxSeries > 0 && n > int64(a.opts.MaxSeries) {
+	if n, limit := a.live.Add(1), a.maxSeries.Load(); limit > 0 && n > limit {
 		a.live.Add(-1)
 		return false
 	}

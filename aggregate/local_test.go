@@ -127,3 +127,15 @@ func TestSteadyState_NoAllocsAcrossPeriods(t *testing.T) {
 	})
 	assert.Zero(t, allocs, "a new period reuses the table and the identities")
 }
+
+// A reload changes the cap and the gauge TTL of a running Aggregator.
+func TestSetLimits_TakeEffectLive(t *testing.T) {
+	h := newHarness(t, time.Minute, 0)
+	h.a.SetLimits(2, 0)
+	h.fold("a:1|c", "b:1|c", "c:1|c")
+	assert.Len(t, h.close(), 2, "a lower cap refuses new series")
+	h.a.SetLimits(0, 2*time.Minute)
+	h.fold("a:1|c", "b:1|c", "c:1|c", "temp:7|g")
+	assert.Len(t, h.close(), 4, "0 lifts the cap")
+	assert.Equal(t, 7.0, h.close()["temp{}"].Stats.Sum, "the new TTL repeats an idle gauge")
+}

@@ -74,7 +74,7 @@ func (a *Aggregator) Close(next time.Time) []Batch {
 			past[start] = append(past[start], t)
 		}
 	}
-	idle := a.gauges.idle(closed, int64(a.opts.GaugeTTL/time.Second))
+	idle := a.gauges.idle(closed, a.gaugeTTL.Load()/int64(time.Second))
 
 	var out []Batch
 	for _, start := range slices.Sorted(maps.Keys(past)) {

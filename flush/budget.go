@@ -83,3 +83,18 @@ func (b *budget) perSecond() float64 {
 	}
 	return b.rate
 }
+
+// resize returns the budget for a new ceiling and burst (a reload): nil for
+// no budget; a throttled rate keeps its fraction of the ceiling, and saved
+// tokens beyond the new burst are dropped.
+func (b *budget) resize(ceiling float64, burst int, now time.Time) *budget {
+	nb := newBudget(ceiling, burst, now)
+	if b == nil || nb == nil {
+		return nb
+	}
+	b.refill(now)
+	nb.rate = max(nb.min, ceiling*b.rate/b.max)
+	nb.tokens = min(nb.burst, b.tokens)
+	nb.decreased = b.decreased
+	return nb
+}

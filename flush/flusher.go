@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,19 @@ type Options struct {
 	MaxDatums, MaxBytes     int           // per request; CloudWatch's limits
 	BackoffBase, BackoffCap time.Duration // full-jitter exponential backoff; 100ms, 10s
 	Rand                    func(n int64) int64
+
+	// ObserveCall, if set, is told the outcome and duration of every
+	// PutMetricData call (self-telemetry). It must be safe for concurrent use
+	// and quick.
+	ObserveCall func(outcome string, d time.Duration)
+}
+
+// Limits are the Options a running Flusher can change: a config reload
+// applies them with SetLimits.
+type Limits struct {
+	MaxRequestsPerSecond float64
+	Burst                int
+	Jitter               time.Duration
 }
 
 // Why a datum was dropped after aggregation.
@@ -71,6 +85,10 @@ type Flusher struct {
 	queueDepth, queueBytes, inFlight atomic.Int64
 	budgetMilli                      atomic.Int64 // current budget, requests/s * 1000
 	seq                              uint64       // loop goroutine only
+
+	limitsMu  sync.Mutex
+	newLimits *Limits       // set by SetLimits, taken by the loop
+	reconf    chan struct{} // wakes the loop to take newLimits
 }
 
 // New returns a Flusher publishing through pub.
@@ -92,7 +110,36 @@ func New(pub Publisher, o Options) *Flusher {
 		pub: pub, opts: o,
 		Drops:   drops.New(o.Log, "dropped datums", dropReasons),
 		Retries: drops.New(o.Log, "PutMetricData failed; retrying with backoff", outcomeNames[:]),
+		reconf:  make(chan struct{}, 1),
 	}
+}
+
+// SetLimits changes the request budget and the jitter of a running
+// Flusher, from its next loop turn on. A throttled budget keeps its share:
+// at half the old ceiling, it starts at half the new one.
+func (f *Flusher) SetLimits(l Limits) {
+	f.limitsMu.Lock()
+	f.newLimits = &l
+	f.limitsMu.Unlock()
+	select {
+	case f.reconf <- struct{}{}:
+	default:
+	}
+}
+
+// applyLimits takes what SetLimits left, on the loop goroutine.
+func (l *loop) applyLimits(now time.Time) {
+	f := l.f
+	f.limitsMu.Lock()
+	nl := f.newLimits
+	f.newLimits = nil
+	f.limitsMu.Unlock()
+	if nl == nil {
+		return
+	}
+	f.opts.Jitter = nl.Jitter
+	f.opts.MaxRequestsPerSecond, f.opts.Burst = nl.MaxRequestsPerSecond, nl.Burst
+	l.budget = l.budget.resize(nl.MaxRequestsPerSecond, nl.Burst, now)
 }
 
 func cmpOr[T int | int64 | time.Duration](v, def T) T {
@@ -126,8 +173,9 @@ type delayed struct {
 }
 
 type result struct {
-	q   *queued
-	err error
+	q    *queued
+	err  error
+	took time.Duration
 }
 
 // loop is the state of one Run, owned by its goroutine: calls run on their
@@ -195,6 +243,8 @@ func (f *Flusher) Run(ctx context.Context, in <-chan aggregate.Batch) {
 			delete(l.inflight, r.q)
 			l.handle(r, time.Now())
 		case <-tick:
+		case <-f.reconf:
+			l.applyLimits(time.Now())
 		case <-ctx.Done():
 			l.collect()
 			return
@@ -333,9 +383,11 @@ func (l *loop) dispatch(now time.Time) time.Time {
 func (l *loop) call(q *queued) {
 	l.f.BytesAttempted.Add(uint64(q.req.size))
 	ctx, cancel := context.WithTimeout(l.ctx, l.f.opts.RequestTimeout)
+	start := time.Now()
 	err := l.f.pub.Publish(ctx, q.req)
+	took := time.Since(start)
 	cancel()
-	l.results <- result{q, err} // never blocks: one slot per call in flight
+	l.results <- result{q, err, took} // never blocks: one slot per call in flight
 }
 
 // handle acts on the outcome of one call.
@@ -347,6 +399,9 @@ func (l *loop) handle(r result, now time.Time) {
 	}
 	o := classify(r.err)
 	f.Requests[o].Add(1)
+	if f.opts.ObserveCall != nil {
+		f.opts.ObserveCall(outcomeNames[o], r.took)
+	}
 	n := uint64(len(q.req.Datums))
 	switch o {
 	case delivered:
