@@ -182,7 +182,7 @@ var specs = []keySpec{
 	},
 	{
 		name: "admin.listen", def: "127.0.0.1:9102",
-		help:  `TCP host:port of the admin server (/metrics, /-/healthy, /-/ready); "" disables; keep it on loopback`,
+		help:  `TCP host:port of the admin server (/metrics, /-/healthy, /-/ready); "" disables; port 0 picks a free one (logged); keep it on loopback`,
 		parse: parseAdmin,
 		set:   func(c *Config, v any) { c.Admin.Listen = v.(string) },
 		text:  func(c *Config) string { return c.Admin.Listen },

@@ -47,8 +47,8 @@ func parseAdmin(s string) (any, string) {
 	if err != nil {
 		return nil, "is not a host:port address; " + hint
 	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		return nil, fmt.Sprintf("has port %q; the port must be a number from 1 to 65535, e.g. 127.0.0.1:9102", port)
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return nil, fmt.Sprintf("has port %q; the port must be a number from 0 (any free port, logged at start) to 65535, e.g. 127.0.0.1:9102", port)
 	}
 	return s, ""
 }

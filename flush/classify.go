@@ -28,6 +28,10 @@ var outcomeNames = [numOutcomes]string{"delivered", "retry", "throttled", "inval
 
 func (o outcome) String() string { return outcomeNames[o] }
 
+// Outcomes names the outcomes of a call, in the order Flusher.Requests
+// counts them.
+func Outcomes() []string { return outcomeNames[:] }
+
 var throttleCodes = map[string]bool{
 	"Throttling": true, "ThrottlingException": true, "LimitExceeded": true,
 	"RequestLimitExceeded": true, "TooManyRequestsException": true,

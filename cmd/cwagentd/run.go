@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,18 +23,22 @@ import (
 	"github.com/cwagentd/cwagentd/flush"
 	"github.com/cwagentd/cwagentd/ingest"
 	"github.com/cwagentd/cwagentd/internal/drops"
+	"github.com/cwagentd/cwagentd/internal/telemetry"
 )
 
 // run is the daemon: it returns 0 after a clean SIGTERM/SIGINT.
 func run(args []string, stdout, stderr io.Writer) int {
-	cfg, code := loadConfig("run", args, stderr)
+	cfg, flags, code := loadConfig("run", args, stderr, nil)
 	if cfg == nil {
 		return code
 	}
-	log := newLogger(cfg, stderr)
+	level := new(slog.LevelVar)
+	log := newLogger(cfg, stderr, level)
 	ctx, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stopSignals()
-	go ignoreHangup(log)
+	hup := make(chan os.Signal, 1) // from the start: Go's default for SIGHUP is to exit
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	// Bind first: samples sent while the AWS chains resolve (up to seconds
 	// at boot) are folded instead of refused.
@@ -46,19 +51,46 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot start", "error", err)
 		return 1
 	}
-	wire := &flush.CountingHTTPClient{Inner: awshttp.NewBuildableClient()}
-	pub, err := publisher(ctx, cfg, stdout, wire, log)
-	if err != nil {
+	closeAll := func() {
 		for _, l := range listeners {
 			_ = l.Close()
 		}
+	}
+	var admin *telemetry.Server
+	if cfg.Admin.Listen != "" {
+		if admin, err = telemetry.Listen(cfg.Admin.Listen, log); err != nil {
+			closeAll()
+			log.Error("cannot start", "error", err)
+			return 1
+		}
+		defer admin.Close(context.Background())
+	}
+	wire := &flush.CountingHTTPClient{Inner: awshttp.NewBuildableClient()}
+	pub, err := publisher(ctx, cfg, stdout, wire, log)
+	if err != nil {
+		closeAll()
 		log.Error("cannot start", "error", err)
 		return 1
 	}
+	var tel *telemetry.Telemetry
 	fl := flush.New(pub, flush.Options{Namespace: cfg.CloudWatch.Namespace, Jitter: cfg.Flush.Jitter,
 		RequestTimeout: cfg.Flush.RequestTimeout, Log: log,
 		MaxRequestsPerSecond: cfg.CloudWatch.MaxRequestsPerSecond, Burst: cfg.CloudWatch.Burst,
-		MaxConcurrency: cfg.Flush.MaxConcurrency, MaxPendingBytes: cfg.Flush.MaxPendingBytes, MaxAge: cfg.Flush.MaxAge})
+		MaxConcurrency: cfg.Flush.MaxConcurrency, MaxPendingBytes: cfg.Flush.MaxPendingBytes, MaxAge: cfg.Flush.MaxAge,
+		ObserveCall: func(outcome string, d time.Duration) { tel.ObserveCall(outcome, d) }})
+	tel, err = telemetry.New(telemetry.Sources{
+		Transports: st.configured(cfg),
+		LineDrops:  lineDrops, TagFixes: agg.TagFixes, SampleDrops: agg.Drops, Series: agg.Series,
+		Flusher: fl, WireBytes: wire.Sent.Load,
+	}, version)
+	if err != nil {
+		closeAll()
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+	if admin != nil {
+		admin.Serve(tel.Registry)
+	}
 
 	batches := make(chan aggregate.Batch, 64)
 	stopAgg := make(chan struct{})
@@ -72,23 +104,40 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for i, l := range listeners {
 		addrs[i] = l.Addr()
 	}
-	log.Info("cwagentd ready", "version", version, "listening", addrs, "output", cfg.Output,
+	adminAddr := ""
+	if admin != nil {
+		adminAddr = admin.Addr()
+		admin.SetReady(true, "")
+	}
+	log.Info("cwagentd ready", "version", version, "listening", addrs, "admin", adminAddr, "output", cfg.Output,
 		"namespace", cfg.CloudWatch.Namespace, "period", cfg.Aggregation.Period, "jitter", cfg.Flush.Jitter)
+	notify(log, "READY=1\nSTATUS=listening on "+strings.Join(addrs, ", "))
 
-	<-ctx.Done()
+	live := &liveConfig{cfg: cfg, flags: flags, log: log, level: level, agg: agg, fl: fl, tel: tel}
+	for waiting := true; waiting; {
+		select {
+		case <-hup:
+			live.reload()
+		case <-ctx.Done():
+			waiting = false
+		}
+	}
 	// Catch the second signal before releasing the first handler, so that
 	// no window restores Go's default (exit without the final flush).
 	second := make(chan os.Signal, 1)
 	signal.Notify(second, syscall.SIGTERM, os.Interrupt)
 	stopSignals()
-	log.Info("shutting down: draining sockets, then sending everything", "shutdown_timeout", cfg.ShutdownTimeout)
-	deadline := time.AfterFunc(cfg.ShutdownTimeout, giveUp)
+	shutdownTimeout := live.cfg.ShutdownTimeout
+	notify(log, "STOPPING=1")
+	if admin != nil {
+		admin.SetReady(false, "shutting down")
+	}
+	log.Info("shutting down: draining sockets, then sending everything", "shutdown_timeout", shutdownTimeout)
+	deadline := time.AfterFunc(shutdownTimeout, giveUp)
 	defer deadline.Stop()
 	go giveUpOnSecondSignal(log, second, giveUp)
 
-	for _, l := range listeners {
-		_ = l.Close()
-	}
+	closeAll()
 	close(stopAgg)
 	<-flushed
 	fl.Discard(batches) // anything closed after a deadline that came first
@@ -137,6 +186,21 @@ type transportStats struct {
 	udp, unixgram, unix ingest.Stats
 }
 
+// configured lists the counters of the transports cfg listens on.
+func (st *transportStats) configured(cfg *config.Config) []telemetry.Transport {
+	var out []telemetry.Transport
+	for _, t := range []struct {
+		on    bool
+		name  string
+		stats *ingest.Stats
+	}{{cfg.Listen.UDP != "", "udp", &st.udp}, {cfg.Listen.Unixgram != "", "unixgram", &st.unixgram}, {cfg.Listen.Unix != "", "unix", &st.unix}} {
+		if t.on {
+			out = append(out, telemetry.Transport{Name: t.name, Stats: t.stats})
+		}
+	}
+	return out
+}
+
 // listener is what run needs of every transport's listener.
 type listener interface {
 	Addr() string
@@ -179,16 +243,6 @@ func listen(cfg *config.Config, log *slog.Logger, agg *aggregate.Aggregator, d *
 		}
 	}
 	return out, nil
-}
-
-// ignoreHangup keeps SIGHUP from killing the process (Go's default) until
-// reload exists.
-func ignoreHangup(log *slog.Logger) {
-	c := make(chan os.Signal, 1)
-	signal.Notify(c, syscall.SIGHUP)
-	for range c {
-		log.Warn("SIGHUP received: live reload is not supported yet; restart the agent to apply a new config")
-	}
 }
 
 func giveUpOnSecondSignal(log *slog.Logger, c <-chan os.Signal, giveUp func()) {

@@ -77,6 +77,9 @@ func init() {
 
 func coarseNow() time.Time { return time.Unix(0, coarse.Load()) }
 
+// Reasons names the reasons, in the order Add and Get index them.
+func (c *Counter) Reasons() []string { return c.reasons }
+
 // Get returns the total drops for reason.
 func (c *Counter) Get(reason int) uint64 { return c.counts[reason].Load() }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,6 +47,7 @@ type agent struct {
 	cmd     *exec.Cmd
 	UDP     string // host:port
 	Socket  string // unixgram path
+	Admin   string // admin server host:port, from the ready line
 	stdout  *lockedBuffer
 	stderr  *lockedBuffer
 	exited  chan struct{}
@@ -101,7 +103,8 @@ func startAgentBinary(t *testing.T, bin string, env []string, args ...string) *a
 	a := &agent{t: t, UDP: freeUDP(t), Socket: filepath.Join(t.TempDir(), "statsd.sock"),
 		stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
-		"CWAGENTD_LISTEN_UDP=" + a.UDP, "CWAGENTD_LISTEN_UNIXGRAM=" + a.Socket, "CWAGENTD_LOG_LEVEL=debug"}
+		"CWAGENTD_LISTEN_UDP=" + a.UDP, "CWAGENTD_LISTEN_UNIXGRAM=" + a.Socket, "CWAGENTD_LOG_LEVEL=debug",
+		"CWAGENTD_ADMIN_LISTEN=127.0.0.1:0"} // tests run side by side: never the fixed default port
 	a.cmd = exec.Command(bin, append([]string{"run"}, args...)...)
 	a.cmd.Env = append(base, env...)
 	a.cmd.Stdout = a.stdout
@@ -115,7 +118,12 @@ func startAgentBinary(t *testing.T, bin string, env []string, args ...string) *a
 		for sc.Scan() {
 			a.stderr.Write(append(sc.Bytes(), '\n'))
 			if strings.Contains(sc.Text(), "cwagentd ready") {
-				once.Do(func() { close(ready) })
+				once.Do(func() {
+					if m := adminAttr.FindStringSubmatch(sc.Text()); m != nil {
+						a.Admin = m[1]
+					}
+					close(ready)
+				})
 			}
 		}
 	}()
@@ -144,6 +152,8 @@ func startAgentBinary(t *testing.T, bin string, env []string, args ...string) *a
 	}
 	return a
 }
+
+var adminAttr = regexp.MustCompile(`\badmin=(\S+)`)
 
 // stop sends SIGTERM and requires a clean exit within the shutdown budget.
 func (a *agent) stop() {

@@ -1,0 +1,50 @@
+package config
+
+// liveKeys can change on a reload (SIGHUP) without a restart; every other
+// key's new value waits for the next start.
+var liveKeys = map[string]bool{
+	"log.level":                          true,
+	"aggregation.gauge_ttl":              true,
+	"aggregation.max_series":             true,
+	"flush.jitter":                       true,
+	"cloudwatch.max_requests_per_second": true,
+	"cloudwatch.burst":                   true,
+	"shutdown_timeout":                   true,
+}
+
+// Live reports whether key takes effect on a reload.
+func Live(key string) bool { return liveKeys[key] }
+
+// Change is one key whose effective value differs between two configs.
+type Change struct {
+	Key, From, To string
+	Live          bool // applied on reload; false: needs a restart
+}
+
+// Diff lists the keys whose effective values differ from old to new, in
+// Keys order.
+func Diff(old, new *Config) []Change {
+	var out []Change
+	for _, s := range specs {
+		if a, b := s.text(old), s.text(new); a != b {
+			out = append(out, Change{Key: s.name, From: a, To: b, Live: liveKeys[s.name]})
+		}
+	}
+	return out
+}
+
+// Apply returns what runs after a reload: running, with next's values of
+// the live keys. next must come from Load (valid).
+func Apply(running, next *Config) *Config {
+	out := *running
+	for _, s := range specs {
+		if liveKeys[s.name] {
+			v, problem := s.parse(s.text(next))
+			if problem != "" {
+				panic("config: Apply: " + s.name + " " + problem) // text of a valid Config always parses
+			}
+			s.set(&out, v)
+		}
+	}
+	return &out
+}

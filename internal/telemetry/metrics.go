@@ -1,0 +1,149 @@
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/attribute"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/cwagentd/cwagentd/flush"
+	"github.com/cwagentd/cwagentd/ingest"
+	"github.com/cwagentd/cwagentd/internal/drops"
+)
+
+// Transport is one listener's counters, named udp, unixgram or unix.
+type Transport struct {
+	Name  string
+	Stats *ingest.Stats
+}
+
+// Sources are the counters the pipeline keeps; Telemetry only reads them.
+// A nil field is left out.
+type Sources struct {
+	Transports  []Transport
+	LineDrops   *drops.Counter // lines dropped by ingest, by reason
+	TagFixes    *drops.Counter // tags dropped or changed, by reason
+	SampleDrops *drops.Counter // samples dropped by aggregation, by reason
+	Series      func() int64   // live series in the open period
+	Flusher     *flush.Flusher
+	WireBytes   func() uint64 // bytes sent on the wire (after gzip)
+}
+
+// Telemetry holds the instruments and the registry /metrics serves.
+type Telemetry struct {
+	Registry *prometheus.Registry
+	provider *sdkmetric.MeterProvider
+
+	callSeconds metric.Float64Histogram
+	outcomes    map[string]metric.MeasurementOption
+	reloads     [2]atomic.Uint64 // failed, succeeded
+	started     time.Time
+}
+
+// Names are prefixed with this namespace by the exporter.
+const namespace = "cwagentd"
+
+// New registers every instrument over src. version and revision label
+// cwagentd_build_info.
+func New(src Sources, version string) (*Telemetry, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithNamespace(namespace),
+		otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: prometheus exporter: %w", err)
+	}
+	t := &Telemetry{Registry: reg, started: time.Now(), outcomes: map[string]metric.MeasurementOption{}}
+	t.provider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp),
+		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: "flush.request.duration"},
+			sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{
+				Boundaries: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}})))
+	if err := t.register(t.provider.Meter("github.com/cwagentd/cwagentd"), src, version); err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
+	return t, nil
+}
+
+// ObserveCall records one PutMetricData call: flush.Options.ObserveCall.
+func (t *Telemetry) ObserveCall(outcome string, d time.Duration) {
+	opt, ok := t.outcomes[outcome]
+	if !ok {
+		opt = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", outcome)))
+	}
+	t.callSeconds.Record(context.Background(), d.Seconds(), opt)
+}
+
+// Reloaded counts one SIGHUP reload by outcome.
+func (t *Telemetry) Reloaded(ok bool) {
+	if ok {
+		t.reloads[1].Add(1)
+	} else {
+		t.reloads[0].Add(1)
+	}
+}
+
+// Shutdown releases the meter provider.
+func (t *Telemetry) Shutdown(ctx context.Context) error { return t.provider.Shutdown(ctx) }
+
+func (t *Telemetry) register(m metric.Meter, src Sources, version string) error {
+	var err error
+	t.callSeconds, err = m.Float64Histogram("flush.request.duration", metric.WithUnit("s"),
+		metric.WithDescription("PutMetricData call duration by outcome (delivered, retry, throttled, invalid, too_large, failed)"))
+	if err != nil {
+		return err
+	}
+	for _, o := range flush.Outcomes() {
+		t.outcomes[o] = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o)))
+	}
+
+	r := newRegistrar(m)
+	for _, tr := range src.Transports {
+		st, by := tr.Stats, attribute.String("transport", tr.Name)
+		r.counter("received.datagrams", "datagrams (or stream reads) received, by transport", st.Datagrams.Load, by)
+		r.counter("received.lines", "non-empty lines received, parsed or not, by transport", st.Lines.Load, by)
+		r.counter("skipped.lines", "DogStatsD events and service checks ignored on purpose, by transport", st.Skipped.Load, by)
+		switch tr.Name {
+		case "udp":
+			r.counter("kernel.dropped.datagrams", "datagrams the kernel dropped because the socket's receive queue was full (SO_RXQ_OVFL)", st.KernelDrops.Load, by)
+		case "unix":
+			r.counter("connections", "stream connections accepted", st.Connections.Load, by)
+		}
+	}
+	r.reasons("dropped.lines", "lines dropped by ingest, by reason", src.LineDrops)
+	r.reasons("dropped.samples", "parsed samples dropped by aggregation, by reason", src.SampleDrops)
+	r.reasons("tag.fixes", "tags dropped or changed on their way to dimensions (once per series and period), by reason", src.TagFixes)
+	if src.Series != nil {
+		r.gauge("series", "live series in the open period (the cap is aggregation.max_series)", func() float64 { return float64(src.Series()) })
+	}
+	if f := src.Flusher; f != nil {
+		for i, o := range flush.Outcomes() {
+			r.counter("requests", "PutMetricData calls by outcome", f.Requests[i].Load, attribute.String("outcome", o))
+		}
+		r.counter("throttles", "PutMetricData calls CloudWatch throttled (also requests{outcome=\"throttled\"})", f.Throttles)
+		r.counter("delivered.datums", "datums CloudWatch accepted", f.Delivered.Load)
+		r.reasons("dropped.datums", "datums dropped after aggregation, by reason", f.Drops)
+		r.reasons("retries", "failed calls that will be retried, by outcome", f.Retries)
+		r.counter("encoded.bytes", "encoded (uncompressed) bytes of every call attempted", f.BytesAttempted.Load)
+		r.gauge("queue.requests", "requests waiting to be sent (not in flight)", func() float64 { return float64(f.QueueDepth()) })
+		r.gauge("queue.bytes", "encoded bytes of the requests waiting (bounded by flush.max_pending_bytes)", func() float64 { return float64(f.QueueBytes()) })
+		r.gauge("inflight.requests", "PutMetricData calls under way", func() float64 { return float64(f.InFlight()) })
+		r.gauge("request.budget", "current client-side request budget, calls per second (AIMD; 0: none)", f.Budget)
+	}
+	if src.WireBytes != nil {
+		r.counter("sent.bytes", "bytes sent to CloudWatch on the wire (gzip-compressed bodies)", src.WireBytes)
+	}
+	r.counter("reloads", "SIGHUP reloads by outcome", t.reloads[0].Load, attribute.String("outcome", "failure"))
+	r.counter("reloads", "SIGHUP reloads by outcome", t.reloads[1].Load, attribute.String("outcome", "success"))
+	r.gauge("build.info", "always 1; labels say the version and the Go release", func() float64 { return 1 },
+		attribute.String("version", version), attribute.String("goversion", runtime.Version()))
+	r.gauge("start.time", "when the agent started, seconds since the Unix epoch", func() float64 { return float64(t.started.UnixNano()) / 1e9 })
+	return r.done()
+}
