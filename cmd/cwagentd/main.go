@@ -14,6 +14,7 @@ const usage = `cwagentd: StatsD in, CloudWatch PutMetricData out.
 Usage:
   cwagentd run [--config FILE] [--<key> VALUE ...]   run in the foreground
   cwagentd config check [--config FILE] [flags]      print the effective config, or every error (exit 1)
+  cwagentd health [--ready] [--config FILE] [flags]  ask the running agent (admin.listen): exit 0 healthy, 1 not
   cwagentd service VERB [--force] [--bin PATH]       install|uninstall|start|stop|restart|status the systemd unit
   cwagentd version                                   print the version
   cwagentd help                                      this text
@@ -48,6 +49,8 @@ func cli(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return configCheck(rest[1:], stdout, stderr)
+	case "health":
+		return health(rest, stdout, stderr)
 	case "service":
 		return serviceCmd(rest, stdout, stderr)
 	case "version", "--version":
