@@ -117,9 +117,9 @@ func (t *Telemetry) register(m metric.Meter, src Sources, version string) error 
 			r.counter("connections", "stream connections accepted", st.Connections.Load, by)
 		}
 	}
-	r.reasons("dropped.lines", "lines dropped by ingest, by reason", src.LineDrops)
-	r.reasons("dropped.samples", "parsed samples dropped by aggregation, by reason", src.SampleDrops)
-	r.reasons("tag.fixes", "tags dropped or changed on their way to dimensions (once per series and period), by reason", src.TagFixes)
+	r.reasons("dropped.lines", "lines dropped by ingest, by reason", src.LineDrops, "reason", "ok", "skipped")
+	r.reasons("dropped.samples", "parsed samples dropped by aggregation, by reason", src.SampleDrops, "reason")
+	r.reasons("tag.fixes", "tags dropped or changed on their way to dimensions (once per series and period), by reason", src.TagFixes, "reason")
 	if src.Series != nil {
 		r.gauge("series", "live series in the open period (the cap is aggregation.max_series)", func() float64 { return float64(src.Series()) })
 	}
@@ -129,8 +129,8 @@ func (t *Telemetry) register(m metric.Meter, src Sources, version string) error 
 		}
 		r.counter("throttles", "PutMetricData calls CloudWatch throttled (also requests{outcome=\"throttled\"})", f.Throttles)
 		r.counter("delivered.datums", "datums CloudWatch accepted", f.Delivered.Load)
-		r.reasons("dropped.datums", "datums dropped after aggregation, by reason", f.Drops)
-		r.reasons("retries", "failed calls that will be retried, by outcome", f.Retries)
+		r.reasons("dropped.datums", "datums dropped after aggregation, by reason", f.Drops, "reason")
+		r.reasons("retries", "failed calls that will be retried, by outcome", f.Retries, "outcome", "delivered")
 		r.counter("encoded.bytes", "encoded (uncompressed) bytes of every call attempted", f.BytesAttempted.Load)
 		r.gauge("queue.requests", "requests waiting to be sent (not in flight)", func() float64 { return float64(f.QueueDepth()) })
 		r.gauge("queue.bytes", "encoded bytes of the requests waiting (bounded by flush.max_pending_bytes)", func() float64 { return float64(f.QueueBytes()) })

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -55,14 +56,18 @@ func (r *registrar) gauge(name, help string, read func() float64, attrs ...attri
 	r.reads = append(r.reads, func(o metric.Observer) { o.ObserveFloat64(g, read(), opt) })
 }
 
-// reasons exports a drops.Counter with one series per reason, zeros
-// included, so that rate() over a reason works from the first scrape.
-func (r *registrar) reasons(name, help string, c *drops.Counter) {
+// reasons exports a drops.Counter with one series per reason (labelled
+// label), zeros included so that rate() over a reason works from the first
+// scrape; the reasons in never are indexes that are not drops (a parser's
+// "ok") and are left out.
+func (r *registrar) reasons(name, help string, c *drops.Counter, label string, never ...string) {
 	if c == nil {
 		return
 	}
 	for i, reason := range c.Reasons() {
-		r.counter(name, help, func() uint64 { return c.Get(i) }, attribute.String("reason", reason))
+		if !slices.Contains(never, reason) {
+			r.counter(name, help, func() uint64 { return c.Get(i) }, attribute.String(label, reason))
+		}
 	}
 }
 

@@ -42,7 +42,7 @@ func sample(text, series string) string {
 
 func TestMetrics_MoveWithTheCounters(t *testing.T) {
 	var udp, unix ingest.Stats
-	lines := drops.New(nil, "dropped lines", []string{"bad_value", "bad_type"})
+	lines := drops.New(nil, "dropped lines", []string{"ok", "bad_value", "bad_type"})
 	fl := flush.New(&flush.Stdout{W: io.Discard}, flush.Options{MaxRequestsPerSecond: 20})
 	series := int64(0)
 	tel, err := New(Sources{
@@ -69,12 +69,15 @@ func TestMetrics_MoveWithTheCounters(t *testing.T) {
 	assert.Equal(t, "0", sample(before, `cwagentd_reloads_total{outcome="failure"}`))
 	assert.NotEmpty(t, sample(before, `process_resident_memory_bytes`), "the process collector is registered")
 	assert.Empty(t, sample(before, `cwagentd_kernel_dropped_datagrams_total{transport="unix"}`), "only UDP has kernel drops")
+	assert.Empty(t, sample(before, `cwagentd_dropped_lines_total{reason="ok"}`), "a parser's ok is no drop")
+	assert.Equal(t, "0", sample(before, `cwagentd_retries_total{outcome="throttled"}`))
+	assert.Empty(t, sample(before, `cwagentd_retries_total{outcome="delivered"}`))
 
 	udp.Lines.Add(41)
 	udp.Lines.Add(1)
 	udp.KernelDrops.Add(3)
 	unix.Connections.Add(2)
-	lines.Add(1, 5, nil)
+	lines.Add(2, 5, nil)
 	series = 7
 	fl.Requests[0].Add(9)
 	tel.ObserveCall("delivered", 30*time.Millisecond)
