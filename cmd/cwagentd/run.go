@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Transports: st.configured(cfg),
 		LineDrops:  lineDrops, TagFixes: agg.TagFixes, SampleDrops: agg.Drops, Series: agg.Series,
 		Flusher: fl, WireBytes: wire.Sent.Load,
-	}, version)
+	}, version, os.Environ())
 	if err != nil {
 		closeAll()
 		log.Error("cannot start", "error", err)
@@ -90,6 +90,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if admin != nil {
 		admin.Serve(tel.Registry)
+	}
+	if tel.Pushing {
+		log.Info("pushing self-telemetry over OTLP/HTTP (OTEL_EXPORTER_OTLP_* settings)")
 	}
 
 	batches := make(chan aggregate.Batch, 64)
@@ -142,6 +145,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	<-flushed
 	fl.Discard(batches) // anything closed after a deadline that came first
 	summarize(log, &st, lineDrops, agg, fl, wire)
+	pushed, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := tel.Shutdown(pushed); err != nil && tel.Pushing {
+		log.Warn("last OTLP push failed", "error", err)
+	}
 	return 0
 }
 

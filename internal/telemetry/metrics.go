@@ -40,6 +40,7 @@ type Sources struct {
 // Telemetry holds the instruments and the registry /metrics serves.
 type Telemetry struct {
 	Registry *prometheus.Registry
+	Pushing  bool // an OTLP push is configured
 	provider *sdkmetric.MeterProvider
 
 	callSeconds metric.Float64Histogram
@@ -48,24 +49,29 @@ type Telemetry struct {
 	started     time.Time
 }
 
-// Names are prefixed with this namespace by the exporter.
-const namespace = "cwagentd"
-
-// New registers every instrument over src. version and revision label
-// cwagentd_build_info.
-func New(src Sources, version string) (*Telemetry, error) {
+// New registers every instrument over src; version labels
+// cwagentd_build_info. When environ sets an OTLP endpoint
+// (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT), the
+// same instruments are also pushed there over OTLP/HTTP (see push.go).
+func New(src Sources, version string, environ []string) (*Telemetry, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithNamespace(namespace),
-		otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: prometheus exporter: %w", err)
 	}
 	t := &Telemetry{Registry: reg, started: time.Now(), outcomes: map[string]metric.MeasurementOption{}}
-	t.provider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp),
-		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: "flush.request.duration"},
+	readers := []sdkmetric.Option{sdkmetric.WithReader(exp)}
+	if push, err := otlpReader(environ); err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
+	} else if push != nil {
+		readers = append(readers, sdkmetric.WithReader(push))
+		t.Pushing = true
+	}
+	t.provider = sdkmetric.NewMeterProvider(append(readers,
+		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: "cwagentd.flush.request.duration"},
 			sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{
-				Boundaries: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}})))
+				Boundaries: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}})))...)
 	if err := t.register(t.provider.Meter("github.com/cwagentd/cwagentd"), src, version); err != nil {
 		return nil, fmt.Errorf("telemetry: %w", err)
 	}
@@ -90,12 +96,13 @@ func (t *Telemetry) Reloaded(ok bool) {
 	}
 }
 
-// Shutdown releases the meter provider.
+// Shutdown releases the meter provider; with an OTLP push, it first sends
+// the last values (bounded by ctx).
 func (t *Telemetry) Shutdown(ctx context.Context) error { return t.provider.Shutdown(ctx) }
 
 func (t *Telemetry) register(m metric.Meter, src Sources, version string) error {
 	var err error
-	t.callSeconds, err = m.Float64Histogram("flush.request.duration", metric.WithUnit("s"),
+	t.callSeconds, err = m.Float64Histogram("cwagentd.flush.request.duration", metric.WithUnit("s"),
 		metric.WithDescription("PutMetricData call duration by outcome (delivered, retry, throttled, invalid, too_large, failed)"))
 	if err != nil {
 		return err
@@ -107,43 +114,43 @@ func (t *Telemetry) register(m metric.Meter, src Sources, version string) error 
 	r := newRegistrar(m)
 	for _, tr := range src.Transports {
 		st, by := tr.Stats, attribute.String("transport", tr.Name)
-		r.counter("received.datagrams", "datagrams (or stream reads) received, by transport", st.Datagrams.Load, by)
-		r.counter("received.lines", "non-empty lines received, parsed or not, by transport", st.Lines.Load, by)
-		r.counter("skipped.lines", "DogStatsD events and service checks ignored on purpose, by transport", st.Skipped.Load, by)
+		r.counter("cwagentd.received.datagrams", "datagrams (or stream reads) received, by transport", st.Datagrams.Load, by)
+		r.counter("cwagentd.received.lines", "non-empty lines received, parsed or not, by transport", st.Lines.Load, by)
+		r.counter("cwagentd.skipped.lines", "DogStatsD events and service checks ignored on purpose, by transport", st.Skipped.Load, by)
 		switch tr.Name {
 		case "udp":
-			r.counter("kernel.dropped.datagrams", "datagrams the kernel dropped because the socket's receive queue was full (SO_RXQ_OVFL)", st.KernelDrops.Load, by)
+			r.counter("cwagentd.kernel.dropped.datagrams", "datagrams the kernel dropped because the socket's receive queue was full (SO_RXQ_OVFL)", st.KernelDrops.Load, by)
 		case "unix":
-			r.counter("connections", "stream connections accepted", st.Connections.Load, by)
+			r.counter("cwagentd.connections", "stream connections accepted", st.Connections.Load, by)
 		}
 	}
-	r.reasons("dropped.lines", "lines dropped by ingest, by reason", src.LineDrops, "reason", "ok", "skipped")
-	r.reasons("dropped.samples", "parsed samples dropped by aggregation, by reason", src.SampleDrops, "reason")
-	r.reasons("tag.fixes", "tags dropped or changed on their way to dimensions (once per series and period), by reason", src.TagFixes, "reason")
+	r.reasons("cwagentd.dropped.lines", "lines dropped by ingest, by reason", src.LineDrops, "reason", "ok", "skipped")
+	r.reasons("cwagentd.dropped.samples", "parsed samples dropped by aggregation, by reason", src.SampleDrops, "reason")
+	r.reasons("cwagentd.tag.fixes", "tags dropped or changed on their way to dimensions (once per series and period), by reason", src.TagFixes, "reason")
 	if src.Series != nil {
-		r.gauge("series", "live series in the open period (the cap is aggregation.max_series)", func() float64 { return float64(src.Series()) })
+		r.gauge("cwagentd.series", "live series in the open period (the cap is aggregation.max_series)", func() float64 { return float64(src.Series()) })
 	}
 	if f := src.Flusher; f != nil {
 		for i, o := range flush.Outcomes() {
-			r.counter("requests", "PutMetricData calls by outcome", f.Requests[i].Load, attribute.String("outcome", o))
+			r.counter("cwagentd.requests", "PutMetricData calls by outcome", f.Requests[i].Load, attribute.String("outcome", o))
 		}
-		r.counter("throttles", "PutMetricData calls CloudWatch throttled (also requests{outcome=\"throttled\"})", f.Throttles)
-		r.counter("delivered.datums", "datums CloudWatch accepted", f.Delivered.Load)
-		r.reasons("dropped.datums", "datums dropped after aggregation, by reason", f.Drops, "reason")
-		r.reasons("retries", "failed calls that will be retried, by outcome", f.Retries, "outcome", "delivered")
-		r.counter("encoded.bytes", "encoded (uncompressed) bytes of every call attempted", f.BytesAttempted.Load)
-		r.gauge("queue.requests", "requests waiting to be sent (not in flight)", func() float64 { return float64(f.QueueDepth()) })
-		r.gauge("queue.bytes", "encoded bytes of the requests waiting (bounded by flush.max_pending_bytes)", func() float64 { return float64(f.QueueBytes()) })
-		r.gauge("inflight.requests", "PutMetricData calls under way", func() float64 { return float64(f.InFlight()) })
-		r.gauge("request.budget", "current client-side request budget, calls per second (AIMD; 0: none)", f.Budget)
+		r.counter("cwagentd.throttles", "PutMetricData calls CloudWatch throttled (also requests{outcome=\"throttled\"})", f.Throttles)
+		r.counter("cwagentd.delivered.datums", "datums CloudWatch accepted", f.Delivered.Load)
+		r.reasons("cwagentd.dropped.datums", "datums dropped after aggregation, by reason", f.Drops, "reason")
+		r.reasons("cwagentd.retries", "failed calls that will be retried, by outcome", f.Retries, "outcome", "delivered")
+		r.counter("cwagentd.encoded.bytes", "encoded (uncompressed) bytes of every call attempted", f.BytesAttempted.Load)
+		r.gauge("cwagentd.queue.requests", "requests waiting to be sent (not in flight)", func() float64 { return float64(f.QueueDepth()) })
+		r.gauge("cwagentd.queue.bytes", "encoded bytes of the requests waiting (bounded by flush.max_pending_bytes)", func() float64 { return float64(f.QueueBytes()) })
+		r.gauge("cwagentd.inflight.requests", "PutMetricData calls under way", func() float64 { return float64(f.InFlight()) })
+		r.gauge("cwagentd.request.budget", "current client-side request budget, calls per second (AIMD; 0: none)", f.Budget)
 	}
 	if src.WireBytes != nil {
-		r.counter("sent.bytes", "bytes sent to CloudWatch on the wire (gzip-compressed bodies)", src.WireBytes)
+		r.counter("cwagentd.sent.bytes", "bytes sent to CloudWatch on the wire (gzip-compressed bodies)", src.WireBytes)
 	}
-	r.counter("reloads", "SIGHUP reloads by outcome", t.reloads[0].Load, attribute.String("outcome", "failure"))
-	r.counter("reloads", "SIGHUP reloads by outcome", t.reloads[1].Load, attribute.String("outcome", "success"))
-	r.gauge("build.info", "always 1; labels say the version and the Go release", func() float64 { return 1 },
+	r.counter("cwagentd.reloads", "SIGHUP reloads by outcome", t.reloads[0].Load, attribute.String("outcome", "failure"))
+	r.counter("cwagentd.reloads", "SIGHUP reloads by outcome", t.reloads[1].Load, attribute.String("outcome", "success"))
+	r.gauge("cwagentd.build.info", "always 1; labels say the version and the Go release", func() float64 { return 1 },
 		attribute.String("version", version), attribute.String("goversion", runtime.Version()))
-	r.gauge("start.time", "when the agent started, seconds since the Unix epoch", func() float64 { return float64(t.started.UnixNano()) / 1e9 })
+	r.gauge("cwagentd.start.time", "when the agent started, seconds since the Unix epoch", func() float64 { return float64(t.started.UnixNano()) / 1e9 })
 	return r.done()
 }

@@ -49,7 +49,7 @@ func TestMetrics_MoveWithTheCounters(t *testing.T) {
 		Transports: []Transport{{"udp", &udp}, {"unix", &unix}},
 		LineDrops:  lines, Series: func() int64 { return series }, Flusher: fl,
 		WireBytes: func() uint64 { return 1234 },
-	}, "v1.2.3")
+	}, "v1.2.3", nil)
 	require.NoError(t, err)
 	srv, err := Listen("127.0.0.1:0", slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
