@@ -49,6 +49,8 @@ type Aggregator struct {
 	maxSeries atomic.Int64
 	gaugeTTL  atomic.Int64 // nanoseconds
 
+	handedOff atomic.Int64 // unix nanos (wall clock) Run last handed a period on; New's time at first
+
 	// TagFixes counts tags dropped or changed on their way to dimensions,
 	// once per series and period; Drops counts samples dropped whole.
 	TagFixes, Drops *drops.Counter
@@ -69,6 +71,7 @@ func New(o Options) *Aggregator {
 	}
 	a.noteTag = func(r int) { a.TagFixes.Add(r, 1, nil) }
 	a.SetLimits(o.MaxSeries, o.GaugeTTL)
+	a.handedOff.Store(time.Now().UnixNano())
 	a.def = a.NewFolder()
 	return a
 }

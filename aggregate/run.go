@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -19,12 +20,24 @@ func (a *Aggregator) Run(stop <-chan struct{}, out chan<- Batch) {
 			// A late timer or a clock step must not stamp new samples with
 			// an old period: close at the boundary of the time it is now.
 			a.emit(a.Close(maxTime(next, a.opts.Now())), out)
+			a.handedOff.Store(time.Now().UnixNano())
 		case <-stop:
 			timer.Stop()
 			a.emit(a.Close(a.opts.Now().Add(a.opts.Period)), out)
 			return
 		}
 	}
+}
+
+// Stalled returns an error when Run has not handed a closed period on for
+// longer than grace beyond a period: the loop is stuck, or the flusher has
+// stopped taking batches. It is the agent's liveness (/-/healthy).
+func (a *Aggregator) Stalled(grace time.Duration) error {
+	last := time.Unix(0, a.handedOff.Load())
+	if since := time.Since(last); since > a.opts.Period+grace {
+		return fmt.Errorf("no period handed to the flusher for %s (period %s): aggregation or delivery is stuck", since.Round(time.Second), a.opts.Period)
+	}
+	return nil
 }
 
 func (a *Aggregator) emit(batches []Batch, out chan<- Batch) {

@@ -46,3 +46,31 @@ func TestRun_ClosesOnWallClockBoundariesAndOnStop(t *testing.T) {
 		assert.False(t, ok, "out is closed after stop")
 	})
 }
+
+// Liveness: a flusher that stops taking batches shows as a stall once a
+// period and the grace have passed without a handoff.
+func TestRun_StalledWhenNobodyTakesTheBatches(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := New(Options{Period: 10 * time.Second})
+		out := make(chan Batch) // nobody reads yet
+		stop := make(chan struct{})
+		go a.Run(stop, out)
+		var s line.Sample
+		require.Equal(t, line.OK, line.Parse([]byte("hits:1|c"), &s))
+		a.Fold(&s)
+		time.Sleep(20 * time.Second)
+		synctest.Wait()
+		assert.NoError(t, a.Stalled(15*time.Second), "20s < period + grace")
+		time.Sleep(10 * time.Second)
+		err := a.Stalled(15 * time.Second)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "no period handed to the flusher for 30s (period 10s)")
+
+		<-out // the flusher takes it
+		synctest.Wait()
+		assert.NoError(t, a.Stalled(15*time.Second))
+		close(stop)
+		for range out {
+		}
+	})
+}

@@ -107,20 +107,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for i, l := range listeners {
 		addrs[i] = l.Addr()
 	}
+	live := func() error { return agg.Stalled(stallGrace) }
 	adminAddr := ""
 	if admin != nil {
 		adminAddr = admin.Addr()
+		admin.SetLiveness(live)
 		admin.SetReady(true, "")
 	}
+	stopWatchdog := make(chan struct{})
+	defer close(stopWatchdog)
+	go watchdog(log, live, stopWatchdog)
 	log.Info("cwagentd ready", "version", version, "listening", addrs, "admin", adminAddr, "output", cfg.Output,
 		"namespace", cfg.CloudWatch.Namespace, "period", cfg.Aggregation.Period, "jitter", cfg.Flush.Jitter)
 	notify(log, "READY=1\nSTATUS=listening on "+strings.Join(addrs, ", "))
 
-	live := &liveConfig{cfg: cfg, flags: flags, log: log, level: level, agg: agg, fl: fl, tel: tel}
+	running := &liveConfig{cfg: cfg, flags: flags, log: log, level: level, agg: agg, fl: fl, tel: tel}
 	for waiting := true; waiting; {
 		select {
 		case <-hup:
-			live.reload()
+			running.reload()
 		case <-ctx.Done():
 			waiting = false
 		}
@@ -130,7 +135,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	second := make(chan os.Signal, 1)
 	signal.Notify(second, syscall.SIGTERM, os.Interrupt)
 	stopSignals()
-	shutdownTimeout := live.cfg.ShutdownTimeout
+	shutdownTimeout := running.cfg.ShutdownTimeout
 	notify(log, "STOPPING=1")
 	if admin != nil {
 		admin.SetReady(false, "shutting down")

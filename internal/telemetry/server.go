@@ -24,7 +24,7 @@ const (
 )
 
 // Server is the admin HTTP server. /-/healthy answers 200 while the process
-// serves; /-/ready answers 200 between SetReady(true) (the listeners are
+// serves and its liveness check passes; /-/ready answers 200 between SetReady(true) (the listeners are
 // bound and the publisher is set up) and SetReady(false) (shutdown), 503
 // otherwise.
 type Server struct {
@@ -32,6 +32,7 @@ type Server struct {
 	srv     *http.Server
 	ready   atomic.Pointer[string] // nil: ready; else why not
 	metrics atomic.Pointer[http.Handler]
+	live    atomic.Pointer[func() error]
 	log     *slog.Logger
 	done    chan struct{}
 }
@@ -56,6 +57,12 @@ func Listen(addr string, log *slog.Logger) (*Server, error) {
 		(*h).ServeHTTP(w, r)
 	})
 	mux.HandleFunc("GET "+PathHealthy, func(w http.ResponseWriter, _ *http.Request) {
+		if live := s.live.Load(); live != nil {
+			if err := (*live)(); err != nil {
+				http.Error(w, "cwagentd is not healthy: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
 		io.WriteString(w, "cwagentd is healthy\n")
 	})
 	mux.HandleFunc("GET "+PathReady, func(w http.ResponseWriter, _ *http.Request) {
@@ -80,6 +87,10 @@ func Listen(addr string, log *slog.Logger) (*Server, error) {
 	}()
 	return s, nil
 }
+
+// SetLiveness makes /-/healthy answer 503 with live's error when it
+// returns one.
+func (s *Server) SetLiveness(live func() error) { s.live.Store(&live) }
 
 // Serve makes /metrics serve reg.
 func (s *Server) Serve(reg *prometheus.Registry) {

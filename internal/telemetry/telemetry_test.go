@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -111,6 +112,11 @@ func TestServer_HealthAndReadiness(t *testing.T) {
 	ctx := t.Context()
 	addr := srv.Addr()
 
+	require.NoError(t, Check(ctx, addr, PathHealthy))
+	stalled := errors.New("no period handed to the flusher for 2m0s")
+	srv.SetLiveness(func() error { return stalled })
+	assert.ErrorContains(t, Check(ctx, addr, PathHealthy), "503 Service Unavailable: cwagentd is not healthy: no period handed")
+	stalled = nil
 	require.NoError(t, Check(ctx, addr, PathHealthy))
 	err = Check(ctx, addr, PathReady)
 	require.Error(t, err)

@@ -164,3 +164,23 @@ func goVersion(t *testing.T) string {
 	t.Fatalf("no Go version in %q", out)
 	return ""
 }
+
+// Under WatchdogSec= systemd sets WATCHDOG_USEC; the live agent pings at a
+// third of it.
+func TestE2E_WatchdogPings(t *testing.T) {
+	notifyPath, msgs := notifySocket(t)
+	a := startAgent(t, []string{"NOTIFY_SOCKET=" + notifyPath, "WATCHDOG_USEC=300000"}, "--output=stdout")
+	pings := 0
+	deadline := time.After(2 * time.Second)
+	for pings < 5 {
+		select {
+		case m := <-msgs:
+			if m == "WATCHDOG=1" {
+				pings++
+			}
+		case <-deadline:
+			t.Fatalf("%d watchdog pings in 2s, want 5 or more (one per 100ms)", pings)
+		}
+	}
+	a.stop()
+}
