@@ -69,6 +69,8 @@ type Flush struct {
 	MaxConcurrency  int           `mapstructure:"max_concurrency"`   // calls in flight at once
 	MaxPendingBytes int64         `mapstructure:"max_pending_bytes"` // bound of the undelivered queue
 	MaxAge          time.Duration `mapstructure:"max_age"`           // undelivered data older than this is dropped
+	SpoolDir        string        `mapstructure:"spool_dir"`         // on-disk spool; "" keeps undelivered data in memory only
+	SpoolMaxBytes   int64         `mapstructure:"spool_max_bytes"`   // bound of the spool
 }
 
 // Log controls the agent's own logs (slog on stderr).

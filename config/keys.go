@@ -153,6 +153,20 @@ var specs = []keySpec{
 		text:  func(c *Config) string { return formatDuration(c.Flush.MaxAge) },
 	},
 	{
+		name: "flush.spool_dir", def: "",
+		help:  `directory of the on-disk spool that keeps undelivered requests across outages and restarts (replayed at start, oldest first); "" keeps them in memory only; absolute; created 0700`,
+		parse: parseDir,
+		set:   func(c *Config, v any) { c.Flush.SpoolDir = v.(string) },
+		text:  func(c *Config) string { return c.Flush.SpoolDir },
+	},
+	{
+		name: "flush.spool_max_bytes", def: "1GiB",
+		help:  "bound of the spool on disk; past it the oldest records are dropped, counted; 1MiB..1TiB",
+		parse: parseBytes(1<<20, 1<<40),
+		set:   func(c *Config, v any) { c.Flush.SpoolMaxBytes = v.(int64) },
+		text:  func(c *Config) string { return formatBytes(c.Flush.SpoolMaxBytes) },
+	},
+	{
 		name: "output", def: OutputCloudWatch,
 		help:  "where metrics go: cloudwatch (PutMetricData) or stdout (one JSON line per request that would be sent)",
 		parse: parseEnum(OutputCloudWatch, OutputStdout),

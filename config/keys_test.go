@@ -28,6 +28,8 @@ func TestKeys(t *testing.T) {
 		"flush.max_concurrency",
 		"flush.max_pending_bytes",
 		"flush.max_age",
+		"flush.spool_dir",
+		"flush.spool_max_bytes",
 		"output",
 		"shutdown_timeout",
 		"log.level",

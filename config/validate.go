@@ -53,6 +53,18 @@ func parseAdmin(s string) (any, string) {
 	return s, ""
 }
 
+func parseDir(s string) (any, string) {
+	switch {
+	case s == "":
+		return s, ""
+	case strings.IndexByte(s, 0) >= 0:
+		return nil, `contains a NUL byte; use a plain absolute path, e.g. /var/lib/cwagentd/spool, or "" to disable`
+	case !filepath.IsAbs(s):
+		return nil, `must be an absolute path, e.g. /var/lib/cwagentd/spool, or "" to disable`
+	}
+	return filepath.Clean(s), ""
+}
+
 func parseUnixgram(s string) (any, string) {
 	switch {
 	case s == "":
