@@ -24,7 +24,10 @@ type scriptRun struct {
 	missing []string // stub commands left out (not installed)
 	failing []string // stub commands that exit 1
 	userOK  bool     // getent finds the cwagentd user
-	fails   bool     // the script must exit non-zero
+	// deb-systemd-helper was-enabled answers "disabled": the admin
+	// disabled the unit since the package enabled it.
+	adminDisabled bool
+	fails         bool // the script must exit non-zero
 }
 
 var stubs = []string{"systemd-sysusers", "useradd", "getent", "deb-systemd-helper", "deb-systemd-invoke", "systemctl"}
@@ -46,7 +49,12 @@ func (r scriptRun) run(t *testing.T) []string {
 				code = 2 // getent: key not found
 			}
 		}
-		stub := fmt.Sprintf("#!/bin/sh\necho \"${0##*/} $*\" >>\"$STUB_LOG\"\nexit %d\n", code)
+		wasEnabled := code
+		if r.adminDisabled {
+			wasEnabled = 1
+		}
+		stub := fmt.Sprintf("#!/bin/sh\necho \"${0##*/} $*\" >>\"$STUB_LOG\"\n"+
+			"[ \"$2\" = was-enabled ] && exit %d\nexit %d\n", wasEnabled, code)
 		require.NoError(t, os.WriteFile(filepath.Join(bin, name), []byte(stub), 0o755))
 	}
 
@@ -100,45 +108,54 @@ func TestDebScripts(t *testing.T) {
 			require.Equal(t, want, r.run(t))
 		})
 	}
+	const (
+		wasEnabled = "deb-systemd-helper --quiet was-enabled cwagentd.service"
+		enable     = "deb-systemd-helper enable cwagentd.service"
+		reload     = "systemctl --system daemon-reload"
+	)
 	// postinst configure [old-version]
 	f("first install", scriptRun{script: "deb/postinst", args: []string{"configure", ""}, running: true},
-		sysusers, "deb-systemd-helper enable cwagentd.service", "systemctl --system daemon-reload")
+		sysusers, wasEnabled, enable, reload)
 	f("first install, no version argument", scriptRun{script: "deb/postinst", args: []string{"configure"}, running: true},
-		sysusers, "deb-systemd-helper enable cwagentd.service", "systemctl --system daemon-reload")
+		sysusers, wasEnabled, enable, reload)
 	f("upgrade restarts if running", scriptRun{script: "deb/postinst", args: []string{"configure", "1.0.0"}, running: true},
-		sysusers, "systemctl --system daemon-reload", "deb-systemd-invoke try-restart cwagentd.service")
+		sysusers, wasEnabled, enable, reload, "deb-systemd-invoke try-restart cwagentd.service")
+	f("upgrade keeps the admin's disable", scriptRun{script: "deb/postinst", args: []string{"configure", "1.0.0"}, running: true, adminDisabled: true},
+		sysusers, wasEnabled, "deb-systemd-helper update-state cwagentd.service", reload, "deb-systemd-invoke try-restart cwagentd.service")
 	f("first install without systemd running", scriptRun{script: "deb/postinst", args: []string{"configure", ""}},
-		sysusers, "deb-systemd-helper enable cwagentd.service")
+		sysusers, wasEnabled, enable)
 	f("upgrade without systemd running", scriptRun{script: "deb/postinst", args: []string{"configure", "1.0.0"}},
-		sysusers)
+		sysusers, wasEnabled, enable)
 	f("no systemd-sysusers: useradd", scriptRun{script: "deb/postinst", args: []string{"configure", "1.0.0"}, missing: []string{"systemd-sysusers"}},
-		getent, useradd)
+		getent, useradd, wasEnabled, enable)
 	f("no systemd-sysusers, user exists", scriptRun{script: "deb/postinst", args: []string{"configure", "1.0.0"}, missing: []string{"systemd-sysusers"}, userOK: true},
-		getent)
-	f("no init-system-helpers", scriptRun{script: "deb/postinst", args: []string{"configure", "1.0.0"}, running: true, missing: []string{"deb-systemd-helper", "deb-systemd-invoke"}},
-		sysusers, "systemctl --system daemon-reload", "systemctl try-restart cwagentd.service")
+		getent, wasEnabled, enable)
+	f("no init-system-helpers, upgrade", scriptRun{script: "deb/postinst", args: []string{"configure", "1.0.0"}, running: true, missing: []string{"deb-systemd-helper", "deb-systemd-invoke"}},
+		sysusers, reload, "systemctl try-restart cwagentd.service")
 	f("no init-system-helpers, first install", scriptRun{script: "deb/postinst", args: []string{"configure"}, missing: []string{"deb-systemd-helper", "deb-systemd-invoke"}},
 		sysusers, "systemctl enable cwagentd.service")
 	f("systemd failures are not fatal", scriptRun{script: "deb/postinst", args: []string{"configure", "1.0.0"}, running: true, failing: []string{"systemctl", "deb-systemd-helper", "deb-systemd-invoke"}},
-		sysusers, "systemctl --system daemon-reload", "deb-systemd-invoke try-restart cwagentd.service")
+		sysusers, wasEnabled, "deb-systemd-helper update-state cwagentd.service", reload, "deb-systemd-invoke try-restart cwagentd.service")
 	// The service cannot run without its user: that failure is fatal.
 	f("user creation fails", scriptRun{script: "deb/postinst", args: []string{"configure"}, running: true, failing: []string{"systemd-sysusers"}, fails: true},
 		sysusers)
 
 	// prerm remove | upgrade new-version
 	f("remove stops and disables", scriptRun{script: "deb/prerm", args: []string{"remove"}, running: true},
-		"deb-systemd-invoke stop cwagentd.service", "deb-systemd-helper disable cwagentd.service")
+		"deb-systemd-invoke stop cwagentd.service", "deb-systemd-helper purge cwagentd.service")
 	f("remove without systemd running", scriptRun{script: "deb/prerm", args: []string{"remove"}},
-		"deb-systemd-helper disable cwagentd.service")
+		"deb-systemd-helper purge cwagentd.service")
+	f("remove without init-system-helpers", scriptRun{script: "deb/prerm", args: []string{"remove"}, running: true, missing: []string{"deb-systemd-helper", "deb-systemd-invoke"}},
+		"systemctl stop cwagentd.service", "systemctl disable cwagentd.service")
 	f("remove, failures are not fatal", scriptRun{script: "deb/prerm", args: []string{"remove"}, running: true, failing: []string{"deb-systemd-invoke", "deb-systemd-helper"}},
-		"deb-systemd-invoke stop cwagentd.service", "deb-systemd-helper disable cwagentd.service")
+		"deb-systemd-invoke stop cwagentd.service", "deb-systemd-helper purge cwagentd.service")
 	f("upgrade does not stop", scriptRun{script: "deb/prerm", args: []string{"upgrade", "1.1.0"}, running: true})
 
 	// postrm remove | purge | upgrade
 	f("postrm remove", scriptRun{script: "deb/postrm", args: []string{"remove"}, running: true},
-		"systemctl --system daemon-reload")
+		reload)
 	f("postrm purge", scriptRun{script: "deb/postrm", args: []string{"purge"}, running: true},
-		"deb-systemd-helper purge cwagentd.service", "systemctl --system daemon-reload")
+		"deb-systemd-helper purge cwagentd.service", reload)
 	f("postrm purge without systemd running", scriptRun{script: "deb/postrm", args: []string{"purge"}},
 		"deb-systemd-helper purge cwagentd.service")
 	f("postrm upgrade", scriptRun{script: "deb/postrm", args: []string{"upgrade", "1.1.0"}, running: true})
