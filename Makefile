@@ -1,5 +1,5 @@
 # The README's commands, by name. CI (.ci/run) runs lint and test.
-.PHONY: test race lint bench fuzz build
+.PHONY: test race lint bench fuzz build package
 build:
 	go build -o cwagentd ./cmd/cwagentd
 test:
@@ -12,3 +12,5 @@ bench:
 	go test -run '^$$' -bench . -benchmem ./ingest/... ./aggregate/... ./flush/...
 fuzz:
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./ingest/line
+package:
+	packaging/build.sh
