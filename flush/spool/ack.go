@@ -1,0 +1,121 @@
+package spool
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+)
+
+// Ack marks records done (CloudWatch accepted them): when it returns nil an
+// ack frame is on disk and they will not be replayed after a restart. IDs
+// that are not live (unknown, already acked or dropped) are ignored. Acking
+// several IDs in one call costs one write and one fdatasync. A segment none
+// of whose records is live any more is deleted.
+func (s *Spool) Ack(ids ...ID) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	es := make([]*entry, 0, len(ids))
+	for _, id := range ids {
+		if e := s.index[id]; e != nil && e.hidx >= 0 {
+			s.oldest.remove(e) // also marks it taken, for a repeated ID
+			es = append(es, e)
+		}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	if err := s.tombstone(es); err != nil {
+		s.restore(es)
+		return err
+	}
+	s.tidy()
+	return nil
+}
+
+// tombstone writes ack frames for es (out of the heap already) and forgets
+// them. The caller counts why they went.
+func (s *Spool) tombstone(es []*entry) error {
+	if err := s.room(ackFramesLen(len(es))); err != nil {
+		return err
+	}
+	seg := s.active
+	s.buf = appendAckFrames(s.buf[:0], ids(es))
+	if _, err := s.put(s.buf); err != nil {
+		return err
+	}
+	s.forget(es, seg)
+	return nil
+}
+
+// forget drops es from the live records: acks for them are now in seg.
+func (s *Spool) forget(es []*entry, seg *segment) {
+	s.mu.Lock()
+	for _, e := range es {
+		delete(s.index, e.id)
+		s.stats.Records--
+		s.stats.Bytes -= e.size
+	}
+	s.mu.Unlock()
+	for _, e := range es {
+		s.oldest.remove(e)
+		e.seg.live--
+		if e.seg != seg {
+			e.seg.ackedBy[seg]++
+			seg.pins++
+		}
+	}
+}
+
+// tidy runs after each write: it deletes what is no longer needed and
+// compacts at most one old segment, so no write pays for more than one.
+// Errors are left for the next write to retry.
+func (s *Spool) tidy() {
+	s.collect()
+	if s.needsCompaction() {
+		_ = s.compactOldest()
+		s.collect()
+	}
+}
+
+// collect deletes, oldest first, the segments that hold no live record and
+// no ack still needed. Acks only point back, so one pass sees every segment
+// that a deletion earlier in the pass unpinned; before deleting such a
+// segment the directory is synced, so that a crash cannot bring back records
+// whose acks are gone.
+func (s *Spool) collect() {
+	kept := s.segs[:0]
+	removed := false
+	for _, seg := range s.segs {
+		unpinned := seg.unpin
+		seg.unpin = false
+		if seg == s.active || seg.live > 0 || seg.pins > 0 {
+			kept = append(kept, seg)
+			continue
+		}
+		if unpinned && removed {
+			if err := syncDir(s.opts.Dir); err != nil {
+				kept = append(kept, seg)
+				continue
+			}
+			removed = false
+		}
+		if err := os.Remove(seg.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			kept = append(kept, seg)
+			continue
+		}
+		removed = true
+		for newer, n := range seg.ackedBy {
+			newer.pins -= n
+			newer.unpin = true
+		}
+		s.mu.Lock()
+		s.stats.Segments--
+		s.stats.DiskBytes -= seg.size
+		s.mu.Unlock()
+	}
+	clear(s.segs[len(kept):])
+	s.segs = kept
+}

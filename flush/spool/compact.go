@@ -1,0 +1,111 @@
+package spool
+
+import (
+	"cmp"
+	"os"
+	"slices"
+)
+
+// compactBatch bounds the bytes copied per write during compaction.
+const compactBatch = 1 << 20
+
+// needsCompaction reports whether the files hold more than twice the live
+// bytes plus two segments: dead bytes that the oldest segment keeps, either
+// through its own live records or through the acks of later files it pins.
+func (s *Spool) needsCompaction() bool {
+	return len(s.segs) > 1 && s.segs[0] != s.active &&
+		s.stats.DiskBytes > 2*s.stats.Bytes+2*s.opts.SegmentBytes
+}
+
+// compactOldest copies the live records of the oldest segment, frame for
+// frame (same ID and Time), to the active one, so that the oldest and the
+// files its records pinned can go. At Open the later copy of an ID wins. A
+// record whose frame no longer verifies is dropped as corrupt.
+func (s *Spool) compactOldest() error {
+	old := s.segs[0]
+	var es []*entry
+	for _, e := range s.index {
+		if e.seg == old {
+			es = append(es, e)
+		}
+	}
+	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.off, b.off) })
+	f, err := os.Open(old.path)
+	if err != nil {
+		return ioError("open", old.path, err)
+	}
+	defer f.Close()
+	for len(es) > 0 {
+		n, err := s.copyFrames(f, es)
+		if err != nil {
+			return err
+		}
+		es = es[n:]
+	}
+	s.mu.Lock()
+	s.stats.Compactions++
+	s.mu.Unlock()
+	return nil
+}
+
+// copyFrames copies the frames of up to compactBatch bytes of es and returns
+// how many entries it dealt with.
+func (s *Spool) copyFrames(f *os.File, es []*entry) (int, error) {
+	var moved, bad []*entry
+	var rels []int64
+	buf := s.buf[:0]
+	n := 0
+	for ; n < len(es) && (n == 0 || int64(len(buf))+es[n].size <= compactBatch); n++ {
+		e := es[n]
+		start := len(buf)
+		buf = slices.Grow(buf, int(e.size))[:start+int(e.size)]
+		if _, err := f.ReadAt(buf[start:], e.off); err != nil {
+			return 0, ioError("read", f.Name(), err)
+		}
+		if id, _, _, ok := parseDataFrame(buf[start:]); !ok || id != e.id {
+			buf, bad = buf[:start], append(bad, e)
+			continue
+		}
+		moved, rels = append(moved, e), append(rels, int64(start))
+	}
+	s.buf = buf
+	if len(moved) > 0 {
+		if err := s.room(int64(len(buf))); err != nil {
+			return 0, err
+		}
+		seg := s.active
+		off, err := s.put(buf)
+		if err != nil {
+			return 0, err
+		}
+		s.mu.Lock()
+		for i, e := range moved {
+			e.seg.live--
+			e.seg, e.off = seg, off+rels[i]
+			seg.live++
+		}
+		s.mu.Unlock()
+	}
+	if len(bad) > 0 {
+		return n, s.dropCorrupt(bad)
+	}
+	return n, nil
+}
+
+// dropCorrupt drops live records whose frames stopped verifying.
+func (s *Spool) dropCorrupt(es []*entry) error {
+	for _, e := range es {
+		s.oldest.remove(e)
+	}
+	if err := s.tombstone(es); err != nil {
+		s.restore(es)
+		return err
+	}
+	s.mu.Lock()
+	for _, e := range es {
+		s.stats.Corrupt++
+		s.stats.CorruptBytes += e.size
+	}
+	s.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,120 @@
+package spool
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// recover rebuilds the live records from the segment files at Open.
+func (s *Spool) recover() error {
+	segs, err := listSegments(s.opts.Dir)
+	if err != nil {
+		return err
+	}
+	sc := newScanner()
+	var maxID ID
+	var lastEnd int64
+	for _, seg := range segs {
+		end, err := s.scanFile(sc, seg, &maxID)
+		if err != nil {
+			return err
+		}
+		if end < seg.size {
+			s.stats.Corrupt++
+			s.stats.CorruptBytes += seg.size - end
+		}
+		s.stats.DiskBytes += seg.size
+		lastEnd = end
+	}
+	s.segs = segs
+	s.stats.Segments = len(segs)
+	s.nextID = max(s.nextID, maxID+1)
+	if len(segs) > 0 {
+		last := segs[len(segs)-1]
+		s.nextID = max(s.nextID, ID(last.base))
+		if err := s.activate(last, lastEnd); err != nil {
+			return err
+		}
+	}
+	s.trim()
+	s.collect()
+	for i := len(s.segs); i > 0 && s.needsCompaction(); i-- {
+		if s.compactOldest() != nil {
+			break
+		}
+		s.collect()
+	}
+	return nil
+}
+
+// scanFile feeds one segment's valid frames to the index and returns where
+// they end.
+func (s *Spool) scanFile(sc *scanner, seg *segment, maxID *ID) (int64, error) {
+	f, err := os.Open(seg.path)
+	if err != nil {
+		return 0, ioError("open", seg.path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, ioError("stat", seg.path, err)
+	}
+	seg.size = st.Size()
+	end, err := sc.scan(f, seg.size, visitor{
+		data: func(id ID, nanos, off, size int64) {
+			*maxID = max(*maxID, id)
+			s.place(seg, id, nanos, off, size)
+		},
+		acks: func(ids []ID) {
+			for _, id := range ids {
+				if e := s.index[id]; e != nil {
+					s.forget([]*entry{e}, seg)
+				}
+			}
+		},
+	})
+	if errors.Is(err, errNewerVersion) {
+		return 0, fmt.Errorf("spool: segment %s has a %w: upgrade cwagentd, or move the directory aside to start an empty spool", seg.path, err)
+	}
+	if err != nil {
+		return 0, ioError("read", seg.path, err)
+	}
+	return end, nil
+}
+
+// place records a data frame found at Open. A second frame for an ID is a
+// copy made by compaction: the later one wins.
+func (s *Spool) place(seg *segment, id ID, nanos, off, size int64) {
+	if e := s.index[id]; e != nil {
+		e.seg.live--
+		s.stats.Bytes += size - e.size
+		e.seg, e.off, e.size = seg, off, size
+		seg.live++
+		return
+	}
+	e := &entry{id: id, nanos: nanos, seg: seg, off: off, size: size}
+	s.index[id] = e
+	heap.Push(&s.oldest, e)
+	seg.live++
+	s.stats.Records++
+	s.stats.Bytes += size
+}
+
+// trim drops at Open what MaxAge or MaxBytes no longer allow (MaxBytes may
+// have been lowered since the records were written). If that write fails the
+// records stay and the next Append tries again.
+func (s *Spool) trim() {
+	tooOld, full := s.victims(0)
+	drops := append(tooOld, full...)
+	if len(drops) == 0 {
+		return
+	}
+	if err := s.tombstone(drops); err != nil {
+		s.restore(drops)
+		return
+	}
+	s.stats.DroppedTooOld += uint64(len(tooOld))
+	s.stats.DroppedFull += uint64(len(full))
+}
