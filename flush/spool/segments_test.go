@@ -1,0 +1,172 @@
+package spool
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAck_RemovesFullyAckedSegments(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	s := openT(t, dir, c, segmentBytes(200))
+	var ids []ID
+	for i := range 20 {
+		ids = append(ids, appendT(t, s, t0.Add(time.Duration(i)), fmt.Sprintf("record %02d with some padding", i)))
+	}
+	require.Greater(t, len(segmentFiles(t, dir)), 5)
+	require.NoError(t, s.Ack(ids[:19]...))
+	assert.Equal(t, []string{"record 19 with some padding"}, contents(t, s))
+	assert.Len(t, segmentFiles(t, dir), 2, "left: the segment of the live record and the one the ack frame opened")
+	assert.Equal(t, 2, s.Stats().Segments)
+
+	require.NoError(t, s.Ack(ids[19]))
+	assert.Len(t, segmentFiles(t, dir), 1, "the active segment stays: its name carries the next ID")
+	assert.Equal(t, fileSize(t, filepath.Join(dir, segmentFiles(t, dir)[0])), s.Stats().DiskBytes)
+	require.NoError(t, s.Close())
+}
+
+func TestOpen_RemovesFullyAckedSegments(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	s := openT(t, dir, c, segmentBytes(120))
+	a := appendT(t, s, t0, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+	b := appendT(t, s, t0, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+	appendT(t, s, t0, "cccccccccccccccccccccccccccccc")
+	require.NoError(t, s.Ack(a, b))
+	names := segmentFiles(t, dir)
+	require.NoError(t, s.Close())
+
+	// Put back the first file as if its deletion had not reached the disk.
+	s = openT(t, dir, c, segmentBytes(120))
+	defer s.Close()
+	assert.Equal(t, []string{"cccccccccccccccccccccccccccccc"}, contents(t, s))
+	assert.Equal(t, names, segmentFiles(t, dir))
+}
+
+// A segment whose acks are needed (they ack records of an older file that
+// still exists) stays even when all of its own records are acked.
+func TestCollect_KeepsAcksThatAreStillNeeded(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	seg := segmentBytes(110) // two small records a segment
+	s := openT(t, dir, c, seg)
+	a := appendT(t, s, t0, "a-lives-long")
+	b := appendT(t, s, t0, "b")
+	d := appendT(t, s, t0, "d-in-segment-two")
+	require.NoError(t, s.Ack(b, d)) // acks in segment 2 pin it: b's file still exists (a)
+	e := appendT(t, s, t0, "e-in-segment-three")
+	require.NoError(t, s.Ack(e))
+	require.Len(t, s.segs, 3)
+	assert.Equal(t, 1, s.segs[1].pins)
+
+	s = reopen(t, s, c, seg)
+	assert.Equal(t, []string{"a-lives-long"}, contents(t, s), "b is not replayed")
+	require.NoError(t, s.Ack(a))
+	assert.Len(t, s.segs, 1)
+	s = reopen(t, s, c, seg)
+	defer s.Close()
+	assert.Empty(t, s.Pending())
+}
+
+// TestSpool_Model runs random appends, acks and restarts against a map.
+func TestSpool_Model(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	opts := []func(*Options){segmentBytes(300), maxBytes(1 << 20)}
+	s := openT(t, dir, c, opts...)
+	rng := rand.New(rand.NewPCG(1, 2))
+	want := map[ID]string{}
+	for i := range 3000 {
+		switch r := rng.IntN(100); {
+		case r < 50:
+			data := fmt.Sprintf("r%d-%s", i, make([]byte, rng.IntN(60)))
+			want[appendT(t, s, t0.Add(time.Duration(rng.IntN(1000))), data)] = data
+		case r < 97:
+			var ack []ID
+			for id := range want {
+				if rng.IntN(3) == 0 {
+					ack = append(ack, id)
+					delete(want, id)
+				}
+				if len(ack) == 3 {
+					break
+				}
+			}
+			require.NoError(t, s.Ack(ack...))
+		default:
+			s = reopen(t, s, c, opts...)
+		}
+	}
+	s = reopen(t, s, c, opts...)
+	defer s.Close()
+	got := map[ID]string{}
+	for _, e := range s.Pending() {
+		b, err := s.Read(e.ID)
+		require.NoError(t, err)
+		got[e.ID] = string(b)
+	}
+	assert.Equal(t, want, got)
+	st := s.Stats()
+	assert.Zero(t, st.Corrupt+st.DroppedFull+st.DroppedTooOld)
+	assert.LessOrEqual(t, st.DiskBytes, 2*st.Bytes+3*300+headerLen, "%+v", st)
+	assert.Equal(t, len(segmentFiles(t, dir)), st.Segments)
+}
+
+// One record CloudWatch keeps refusing must not pin every later file.
+func TestCompaction_BoundsTheFiles(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	opts := []func(*Options){segmentBytes(1000)}
+	s := openT(t, dir, c, opts...)
+	stuck := appendT(t, s, t0, "stuck")
+	prev := appendT(t, s, t0, "first")
+	for i := range 500 {
+		// Acks lag a record behind, so some land in the next file than
+		// their record's: each file pins the next.
+		id := appendT(t, s, t0.Add(time.Duration(i)), fmt.Sprintf("%0100d", i))
+		require.NoError(t, s.Ack(prev))
+		prev = id
+		require.LessOrEqual(t, s.Stats().DiskBytes, int64(2*s.Stats().Bytes+3*1000), "after %d", i)
+	}
+	st := s.Stats()
+	assert.Positive(t, st.Compactions)
+	assert.LessOrEqual(t, st.Segments, 4)
+
+	s = reopen(t, s, c, opts...)
+	defer s.Close()
+	assert.Equal(t, []string{"stuck", fmt.Sprintf("%0100d", 499)}, contents(t, s), "the copy replaces the original, once")
+	assert.Equal(t, stuck, s.Pending()[0].ID)
+	assert.True(t, slices.IsSorted(segmentFiles(t, dir)))
+}
+
+func TestCompaction_CopyAndOriginalBothOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	s := openT(t, dir, c, segmentBytes(100))
+	id := appendT(t, s, t0, "kept")
+	appendT(t, s, t0, "other")
+	old := s.segs[0]
+	orig, err := os.ReadFile(old.path)
+	require.NoError(t, err)
+	require.NoError(t, s.compactOldest())
+	s.collect()
+	require.NoFileExists(t, old.path)
+	require.NoError(t, s.Close())
+	require.NoError(t, os.WriteFile(old.path, orig, 0o600)) // a crash before the removal reached the disk
+
+	s = openT(t, dir, c, segmentBytes(100))
+	defer s.Close()
+	assert.Equal(t, []string{"kept", "other"}, contents(t, s))
+	assert.Equal(t, 2, s.Stats().Records)
+	assert.Equal(t, 2*dataFrameLen(5)-1, s.Stats().Bytes)
+	require.NoError(t, s.Ack(id))
+	assert.NoFileExists(t, old.path)
+}
