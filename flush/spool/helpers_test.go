@@ -74,4 +74,4 @@ func reopen(t *testing.T, s *Spool, c *clock, mods ...func(*Options)) *Spool {
 }
 
 func segmentBytes(n int64) func(*Options) { return func(o *Options) { o.SegmentBytes = n } }
-func maxBytes(n int64) func(*Options) { return func(o *Options) { o.MaxBytes = n } }
+func maxBytes(n int64) func(*Options)     { return func(o *Options) { o.MaxBytes = n } }
