@@ -96,7 +96,7 @@ func (s *Spool) collect() {
 			continue
 		}
 		if unpinned && removed {
-			if err := syncDir(s.opts.Dir); err != nil {
+			if err := s.opts.syncDir(s.opts.Dir); err != nil {
 				kept = append(kept, seg)
 				continue
 			}

@@ -35,8 +35,10 @@ type Options struct {
 	// Now is the clock MaxAge is measured against. nil means time.Now.
 	Now func() time.Time
 
-	// openFile opens segment files for writing; tests inject failing files.
+	// openFile opens segment files for writing and syncDir makes changes to
+	// the directory durable; tests inject failing or faster ones.
 	openFile func(name string, flag int, perm os.FileMode) (file, error)
+	syncDir  func(dir string) error
 }
 
 // withDefaults fills the zero values and rejects the values that cannot work.
@@ -67,6 +69,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.openFile == nil {
 		o.openFile = openOSFile
+	}
+	if o.syncDir == nil {
+		o.syncDir = syncDir
 	}
 	return o, nil
 }

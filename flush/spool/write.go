@@ -87,7 +87,7 @@ func (s *Spool) create() error {
 	if err := f.Sync(); err != nil {
 		return fail("sync", err)
 	}
-	if err := syncDir(s.opts.Dir); err != nil {
+	if err := s.opts.syncDir(s.opts.Dir); err != nil {
 		return fail("sync the directory of", err)
 	}
 	s.nextID = max(s.nextID, ID(base))

@@ -1,0 +1,152 @@
+package spool
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// faults makes the segment files opened through it fail until cleared, the
+// way a full or failing disk does (running as root, chmod would not).
+type faults struct {
+	write, sync, truncate error
+}
+
+func (fl *faults) clear() { *fl = faults{} }
+
+func (fl *faults) option(o *Options) {
+	o.openFile = func(name string, flag int, perm os.FileMode) (file, error) {
+		f, err := openOSFile(name, flag, perm)
+		if err != nil {
+			return nil, err
+		}
+		return faultyFile{f, fl}, nil
+	}
+}
+
+type faultyFile struct {
+	file
+	fl *faults
+}
+
+// WriteAt writes half of p before it fails, like a disk filling up mid-frame.
+func (f faultyFile) WriteAt(p []byte, off int64) (int, error) {
+	if f.fl.write != nil {
+		n, _ := f.file.WriteAt(p[:len(p)/2], off)
+		return n, &os.PathError{Op: "write", Path: "x", Err: f.fl.write}
+	}
+	return f.file.WriteAt(p, off)
+}
+
+func (f faultyFile) Sync() error {
+	if f.fl.sync != nil {
+		return f.fl.sync
+	}
+	return f.file.Sync()
+}
+
+func (f faultyFile) Truncate(n int64) error {
+	if f.fl.truncate != nil {
+		return f.fl.truncate
+	}
+	return f.file.Truncate(n)
+}
+
+func TestAppend_WriteErrorsLeaveTheSpoolUsable(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		faults      faults
+		errno       error
+		fix         string
+		wantCorrupt uint64 // at the next Open
+	}{
+		{"ENOSPC mid-frame", faults{write: syscall.ENOSPC}, syscall.ENOSPC, "free space on it or lower the spool's max bytes", 0},
+		{"EROFS", faults{write: syscall.EROFS}, syscall.EROFS, "remount it read-write", 0},
+		{"EIO on fdatasync", faults{sync: syscall.EIO}, syscall.EIO, "check the kernel log", 0},
+		// The half frame stays at the end of a sealed file: skipped and counted.
+		{"truncate fails too", faults{write: syscall.EDQUOT, truncate: syscall.EIO}, syscall.EDQUOT, "disk quota", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c := &clock{t0}
+			fl := &faults{}
+			s := openT(t, dir, c, fl.option, maxBytes(2*dataFrameLen(1)))
+			appendT(t, s, t0, "a")
+			appendT(t, s, t0.Add(time.Second), "b")
+			path := s.active.path
+			before := s.Stats()
+
+			*fl = tc.faults
+			_, err := s.Append(t0.Add(2*time.Second), []byte("c"))
+			require.ErrorIs(t, err, tc.errno)
+			assert.ErrorContains(t, err, path)
+			assert.ErrorContains(t, err, tc.fix)
+			assert.Equal(t, before, s.Stats(), "nothing dropped, nothing added")
+			assert.Equal(t, []string{"a", "b"}, contents(t, s))
+
+			fl.clear()
+			appendT(t, s, t0.Add(3*time.Second), "d")
+			assert.Equal(t, []string{"b", "d"}, contents(t, s), "a is dropped for room now")
+
+			s = reopen(t, s, c)
+			defer s.Close()
+			assert.Equal(t, []string{"b", "d"}, contents(t, s))
+			assert.Equal(t, tc.wantCorrupt, s.Stats().Corrupt)
+		})
+	}
+}
+
+func TestAck_WriteErrorKeepsTheRecord(t *testing.T) {
+	c := &clock{t0}
+	fl := &faults{}
+	s := openT(t, t.TempDir(), c, fl.option)
+	id := appendT(t, s, t0, "a")
+	fl.write = syscall.ENOSPC
+	require.ErrorIs(t, s.Ack(id), syscall.ENOSPC)
+	assert.Equal(t, []string{"a"}, contents(t, s))
+	fl.clear()
+	require.NoError(t, s.Ack(id))
+	s = reopen(t, s, c)
+	defer s.Close()
+	assert.Empty(t, s.Pending())
+}
+
+// A real failure, no seam: something else sits where the next segment goes.
+func TestAppend_SegmentPathTakenByADirectory(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	s := openT(t, dir, c, segmentBytes(40))
+	appendT(t, s, t0, "a")
+	next := filepath.Join(dir, segmentName(uint64(s.nextID)))
+	require.NoError(t, os.Mkdir(next, 0o700))
+
+	_, err := s.Append(t0, []byte("b")) // does not fit in 40 bytes: a new segment
+	require.ErrorIs(t, err, syscall.EEXIST)
+	assert.ErrorContains(t, err, "spool: create "+next+": file exists (something that is not a segment file is in the way")
+
+	require.NoError(t, os.Remove(next))
+	appendT(t, s, t0, "c")
+	s = reopen(t, s, c, segmentBytes(40))
+	defer s.Close()
+	assert.Equal(t, []string{"a", "c"}, contents(t, s))
+}
+
+func TestIOError_NamesTheFix(t *testing.T) {
+	f := func(err error, want string) {
+		t.Helper()
+		got := ioError("write", "/s/1.seg", err)
+		assert.Contains(t, got.Error(), "spool: write /s/1.seg: ")
+		assert.Contains(t, got.Error(), want)
+	}
+	f(syscall.ENOSPC, "the filesystem is full")
+	f(&os.PathError{Op: "write", Path: "/s/1.seg", Err: syscall.EACCES}, "writable by uid")
+	f(syscall.EPERM, "writable by uid")
+	f(syscall.EIO, "dmesg")
+	f(errors.New("odd"), "check the disk")
+}
