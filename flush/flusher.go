@@ -32,6 +32,10 @@ type Options struct {
 	BackoffBase, BackoffCap time.Duration // full-jitter exponential backoff; 100ms, 10s
 	Rand                    func(n int64) int64
 
+	// Spool, if set, keeps every packed request on disk until CloudWatch
+	// accepts it or a rule drops it; Run replays what it holds first.
+	Spool Spool
+
 	// ObserveCall, if set, is told the outcome and duration of every
 	// PutMetricData call (self-telemetry). It must be safe for concurrent use
 	// and quick.
@@ -56,9 +60,10 @@ const (
 	dropTooNew           // more than 2h ahead: the clock jumped back
 	dropQueueFull        // the oldest data, when flush.max_pending_bytes was reached
 	dropShutdown         // still undelivered when the shutdown deadline passed
+	dropSpoolLost        // spilled to the spool, then dropped by it (full) or unreadable
 )
 
-var dropReasons = []string{"rejected", "too_large", "non_finite", "failed", "too_old", "too_new", "queue_full", "shutdown_timeout"}
+var dropReasons = []string{"rejected", "too_large", "non_finite", "failed", "too_old", "too_new", "queue_full", "shutdown_timeout", "spool_lost"}
 
 // maxAhead is how far ahead of now CloudWatch accepts a timestamp.
 const maxAhead = 2 * time.Hour
@@ -81,6 +86,12 @@ type Flusher struct {
 	Requests       [numOutcomes]atomic.Uint64
 	Delivered      atomic.Uint64
 	BytesAttempted atomic.Uint64
+
+	// With a spool: datums written ahead, replayed from an earlier run,
+	// and left in it at the shutdown deadline (for the next start);
+	// SpoolErrors counts spool operations that failed, by reason.
+	Spooled, Replayed, KeptInSpool atomic.Uint64
+	SpoolErrors                    *drops.Counter
 
 	queueDepth, queueBytes, inFlight atomic.Int64
 	budgetMilli                      atomic.Int64 // current budget, requests/s * 1000
@@ -110,7 +121,9 @@ func New(pub Publisher, o Options) *Flusher {
 		pub: pub, opts: o,
 		Drops:   drops.New(o.Log, "dropped datums", dropReasons),
 		Retries: drops.New(o.Log, "PutMetricData failed; retrying with backoff", outcomeNames[:]),
-		reconf:  make(chan struct{}, 1),
+		SpoolErrors: drops.New(o.Log, "spool operations failed (the data stays in memory; fix the spool directory or free space)",
+			spoolErrorReasons),
+		reconf: make(chan struct{}, 1),
 	}
 }
 
@@ -209,6 +222,7 @@ func (f *Flusher) Run(ctx context.Context, in <-chan aggregate.Batch) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	defer func() { l.abandon(in) }()
+	l.replay()
 	for {
 		if ctx.Err() != nil {
 			l.collect()
@@ -328,7 +342,9 @@ func (l *loop) release(now time.Time, draining bool) {
 		})
 		for _, r := range pack(l.f.opts.Namespace, b, l.f.opts.MaxDatums, l.f.opts.MaxBytes) {
 			l.f.seq++
-			l.enqueue(&queued{req: r, seq: l.f.seq, family: &family{}})
+			q := &queued{req: r, seq: l.f.seq, family: &family{}}
+			l.store(q) // written ahead before it can leave memory
+			l.enqueue(q)
 		}
 	}
 	clear(l.waiting[len(kept):])
@@ -347,7 +363,8 @@ func (f *Flusher) timestampProblem(ts, now time.Time) (int, bool) {
 
 func (l *loop) enqueue(q *queued) {
 	for _, old := range l.queue.push(q) {
-		l.f.Drops.Add(dropQueueFull, uint64(len(old.req.Datums)), nil)
+		l.f.Drops.Add(dropQueueFull, old.count(), nil)
+		l.done(old)
 	}
 }
 
@@ -362,16 +379,21 @@ func (l *loop) dispatch(now time.Time) time.Time {
 		}
 		// Held back by the budget, a request can age past what is allowed.
 		if reason, bad := l.f.timestampProblem(q.req.Timestamp, now); bad {
-			l.f.Drops.Add(reason, uint64(len(q.req.Datums)), nil)
+			l.f.Drops.Add(reason, q.count(), nil)
+			l.done(q)
 			continue
 		}
 		if q.family.exhausted {
-			l.f.Drops.Add(dropRejected, uint64(len(q.req.Datums)), nil)
+			l.f.Drops.Add(dropRejected, q.count(), nil)
+			l.done(q)
 			continue
 		}
 		if wait := l.budget.take(now); wait > 0 {
-			l.queue.push(q) // cannot overflow: it was just taken out
+			l.queue.push(q) // cannot drop: it was just taken out
 			return now.Add(wait)
+		}
+		if !l.load(q) {
+			continue
 		}
 		q.dispatched = now
 		l.inflight[q] = true
@@ -408,9 +430,11 @@ func (l *loop) handle(r result, now time.Time) {
 		f.Delivered.Add(n)
 		l.budget.succeeded()
 		l.lastDelivered = now
+		l.done(q)
 	case retry, throttled:
 		if reason, bad := f.timestampProblem(q.req.Timestamp, now); bad {
 			f.Drops.Add(reason, n, []byte(r.err.Error()))
+			l.done(q)
 			return
 		}
 		f.Retries.Add(int(o), 1, []byte(r.err.Error()))
@@ -439,6 +463,7 @@ func (l *loop) handle(r result, now time.Time) {
 			f.opts.Log.Warn("CloudWatch rejected a datum; dropped it",
 				"metric", q.req.Datums[0].Name, "dimensions", q.req.Datums[0].Dimensions, "error", r.err)
 			f.Drops.Add(reason, 1, nil)
+			l.done(q)
 			return
 		}
 		q.notBefore = time.Time{}
@@ -447,6 +472,7 @@ func (l *loop) handle(r result, now time.Time) {
 		f.opts.Log.Error("PutMetricData failed and will not be retried; check the agent's IAM permissions and endpoint",
 			"error", r.err, "datums", n)
 		f.Drops.Add(dropFailed, n, nil)
+		l.done(q)
 	}
 }
 
@@ -481,13 +507,21 @@ func (l *loop) dropRejectedFamily(q *queued, err error) {
 			"datums", n, "error", err)
 	}
 	l.f.Drops.Add(dropRejected, uint64(n), nil)
+	l.done(q)
 }
 
-// split replaces q by its two halves, which keep its place and backoff.
+// split replaces q by its two halves, which keep its place, its backoff
+// and its spool record (acked once both are done).
 func (l *loop) split(q *queued) {
 	a, b := q.req.split()
-	l.enqueue(&queued{req: a, seq: q.seq, family: q.family, attempt: q.attempt, notBefore: q.notBefore})
-	l.enqueue(&queued{req: b, seq: q.seq, family: q.family, attempt: q.attempt, notBefore: q.notBefore})
+	mid := q.lo + len(a.Datums)
+	if q.stored != nil {
+		q.stored.parts++
+	}
+	l.enqueue(&queued{req: a, seq: q.seq, family: q.family, attempt: q.attempt, notBefore: q.notBefore,
+		stored: q.stored, lo: q.lo, hi: mid})
+	l.enqueue(&queued{req: b, seq: q.seq, family: q.family, attempt: q.attempt, notBefore: q.notBefore,
+		stored: q.stored, lo: mid, hi: q.hi})
 }
 
 // backoff is full jitter: uniform in [0, min(cap, base*2^attempt)).
@@ -503,14 +537,30 @@ func (f *Flusher) backoff(attempt int) time.Duration {
 	return time.Duration(f.opts.Rand(int64(ceil)))
 }
 
-// Discard counts every batch still to come on in as dropped at the deadline,
-// until in is closed. Call it after Run returned: a period the aggregator
+// Discard counts every batch still to come on in as dropped at the deadline
+// (or, with a spool, writes it there for the next start), until in is
+// closed. Call it after Run returned: a period the aggregator
 // closes after the deadline is then counted, never silently lost, and the
 // aggregator is never left blocked on a full channel.
 func (f *Flusher) Discard(in <-chan aggregate.Batch) {
-	var n uint64
+	var n, kept uint64
 	for b := range in {
+		if f.opts.Spool != nil {
+			b.Datums = sanitize(b.Datums, func(*aggregate.Datum) { f.Drops.Add(dropNonFinite, 1, nil) })
+			for _, r := range pack(f.opts.Namespace, b, f.opts.MaxDatums, f.opts.MaxBytes) {
+				if _, err := f.opts.Spool.Append(r.Timestamp, encodeRequest(r)); err == nil {
+					kept += uint64(len(r.Datums))
+					continue
+				}
+				n += uint64(len(r.Datums))
+			}
+			continue
+		}
 		n += uint64(len(b.Datums))
+	}
+	if kept > 0 {
+		f.KeptInSpool.Add(kept)
+		f.opts.Log.Warn("datums closed after the shutdown deadline stay in the spool for the next start", "datums", kept)
 	}
 	if n > 0 {
 		f.opts.Log.Error("datums closed after the shutdown deadline were not sent", "datums", n)
@@ -521,12 +571,10 @@ func (f *Flusher) Discard(in <-chan aggregate.Batch) {
 
 // abandon counts whatever is still undelivered when Run returns: batches
 // waiting for their jitter or still in the channel, queued requests, and
-// calls cut short by the deadline.
+// calls cut short by the deadline. With a spool, all of it is kept there
+// for the next start (batches are packed and written now); what is not in
+// the spool is dropped, counted.
 func (l *loop) abandon(in <-chan aggregate.Batch) {
-	var n uint64
-	for _, w := range l.waiting {
-		n += uint64(len(w.batch.Datums))
-	}
 	for in != nil {
 		select {
 		case b, ok := <-in:
@@ -534,20 +582,38 @@ func (l *loop) abandon(in <-chan aggregate.Batch) {
 				in = nil
 				continue
 			}
-			n += uint64(len(b.Datums))
+			l.accept(b)
 		default:
 			in = nil
 		}
 	}
-	n += l.queue.datums()
-	for q := range l.inflight {
-		n += uint64(len(q.req.Datums))
+	if l.f.opts.Spool != nil {
+		l.release(time.Now(), true)
 	}
-	if n > 0 {
+	var dropped uint64
+	for _, w := range l.waiting {
+		dropped += uint64(len(w.batch.Datums))
+	}
+	kept, memory := l.queue.datums()
+	dropped += memory
+	for q := range l.inflight {
+		if q.stored != nil {
+			kept += q.count()
+		} else {
+			dropped += q.count()
+		}
+	}
+	if kept > 0 {
+		l.f.KeptInSpool.Add(kept)
+		l.f.opts.Log.Warn("shutdown deadline passed with datums undelivered; they stay in the spool and are sent after the next start",
+			"datums", kept)
+	}
+	if dropped > 0 {
 		l.f.opts.Log.Error("shutdown deadline passed with datums undelivered; raise shutdown_timeout if CloudWatch was slow",
-			"datums", n)
-		l.f.Drops.Add(dropShutdown, n, nil)
+			"datums", dropped)
+		l.f.Drops.Add(dropShutdown, dropped, nil)
 	}
 	l.f.Drops.Flush()
 	l.f.Retries.Flush()
+	l.f.SpoolErrors.Flush()
 }

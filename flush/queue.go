@@ -15,6 +15,19 @@ type queued struct {
 	failedAt   time.Time // when the last of those came
 	notBefore  time.Time
 	dispatched time.Time // when its current call started
+
+	stored  *stored // the spool record its datums come from; nil: memory only
+	lo, hi  int     // its datums' range within that record (halves of a split)
+	n       int     // its datums, also while spilled
+	spilled bool    // req.Datums dropped from memory: read back from the spool
+}
+
+// count is the number of datums q carries, in memory or spilled.
+func (q *queued) count() uint64 {
+	if q.spilled {
+		return uint64(q.n)
+	}
+	return uint64(len(q.req.Datums))
 }
 
 // family is what the requests split from one packed request share: how many
@@ -26,12 +39,13 @@ type family struct {
 	exhausted  bool // given up: its other parts are dropped unsent
 }
 
-// pending holds undelivered requests in creation order, bounded by their
-// encoded bytes: when full, the oldest data goes first. It is owned by the
-// Flusher's loop goroutine.
+// pending holds undelivered requests in creation order, bounded by the
+// encoded bytes it keeps in memory: when full, the oldest data goes first,
+// to the spool if it is there (spilled: only its place stays in memory),
+// else dropped. It is owned by the Flusher's loop goroutine.
 type pending struct {
 	items []*queued
-	bytes int64
+	bytes int64 // of the requests in memory
 	max   int64 // 0: unbounded
 }
 
@@ -46,11 +60,21 @@ func (p *pending) push(q *queued) (dropped []*queued) {
 	})
 	p.items = slices.Insert(p.items, i, q)
 	p.bytes += int64(q.req.size)
-	for p.max > 0 && p.bytes > p.max && len(p.items) > 0 {
-		old := p.items[0]
-		p.items = p.items[1:]
-		p.bytes -= int64(old.req.size)
-		dropped = append(dropped, old)
+	for j := 0; p.max > 0 && p.bytes > p.max && j < len(p.items); {
+		old := p.items[j]
+		switch {
+		case old.spilled:
+			j++
+		case old.stored != nil:
+			p.bytes -= int64(old.req.size)
+			old.n, old.spilled = len(old.req.Datums), true
+			old.req.Datums, old.req.size = nil, 0
+			j++
+		default:
+			p.items = slices.Delete(p.items, j, j+1)
+			p.bytes -= int64(old.req.size)
+			dropped = append(dropped, old)
+		}
 	}
 	return dropped
 }
@@ -75,9 +99,14 @@ func (p *pending) ready(now time.Time) (*queued, time.Time) {
 
 func (p *pending) len() int { return len(p.items) }
 
-func (p *pending) datums() (n uint64) {
+// datums counts what is queued: kept in the spool, and in memory only.
+func (p *pending) datums() (spooled, memory uint64) {
 	for _, q := range p.items {
-		n += uint64(len(q.req.Datums))
+		if q.stored != nil {
+			spooled += q.count()
+		} else {
+			memory += q.count()
+		}
 	}
-	return n
+	return spooled, memory
 }

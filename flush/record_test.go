@@ -13,7 +13,7 @@ import (
 
 func TestRecord_RoundTripIsExact(t *testing.T) {
 	r := &Request{Namespace: "MyApp/Prod", Timestamp: time.Unix(1700000000, 0).UTC(), Resolution: 1, Datums: []aggregate.Datum{
-		{Name: "hits", Dimensions: []aggregate.Dimension{{"env", "prod"}, {"host", "ünï"}}, Unit: "Count",
+		{Name: "hits", Dimensions: []aggregate.Dimension{{Name: "env", Value: "prod"}, {Name: "host", Value: "ünï"}}, Unit: "Count",
 			Stats: aggregate.StatisticSet{SampleCount: 3, Sum: 0.1 + 0.2, Minimum: -math.MaxFloat64, Maximum: 5e-324}},
 		{Name: "users", Unit: "Count", HasValue: true, Value: 42},
 		{Name: "lat", Unit: "Milliseconds", Stats: aggregate.StatisticSet{SampleCount: 2, Sum: 3, Minimum: 1, Maximum: 2},

@@ -1,0 +1,129 @@
+package flush
+
+import (
+	"time"
+
+	"github.com/cwagentd/cwagentd/flush/spool"
+)
+
+// Spool is the durable store the Flusher writes every packed request to
+// before it leaves memory (flush/spool): what CloudWatch has not accepted
+// survives an outage longer than the memory bound, and a restart.
+type Spool interface {
+	Append(t time.Time, data []byte) (spool.ID, error)
+	Ack(ids ...spool.ID) error
+	Read(id spool.ID) ([]byte, error)
+	Pending() []spool.Entry
+}
+
+// stored is one spool record and how many queued parts of it (a request
+// and the halves it was split into) are not done yet; the record is acked
+// when the last is.
+type stored struct {
+	id    spool.ID
+	parts int
+}
+
+// store writes a freshly packed request ahead to the spool. On failure the
+// request stays in memory only, counted and logged.
+func (l *loop) store(q *queued) {
+	sp := l.f.opts.Spool
+	if sp == nil {
+		return
+	}
+	id, err := sp.Append(q.req.Timestamp, encodeRequest(q.req))
+	if err != nil {
+		l.f.SpoolErrors.Add(spoolWriteFailed, 1, []byte(err.Error()))
+		return
+	}
+	q.stored, q.lo, q.hi = &stored{id: id, parts: 1}, 0, len(q.req.Datums)
+	l.f.Spooled.Add(uint64(len(q.req.Datums)))
+}
+
+// done marks q finished: delivered, or dropped by a rule. The last part of
+// a spool record acks it, so it is never replayed.
+func (l *loop) done(q *queued) {
+	s := q.stored
+	if s == nil {
+		return
+	}
+	q.stored = nil
+	if s.parts--; s.parts > 0 {
+		return
+	}
+	if err := l.f.opts.Spool.Ack(s.id); err != nil {
+		// Harmless but for one duplicate: the record is sent again after
+		// a restart.
+		l.f.SpoolErrors.Add(spoolAckFailed, 1, []byte(err.Error()))
+	}
+}
+
+// load brings a spilled request's datums back from the spool. It reports
+// false, having counted the drop, when the record is gone (the spool was
+// full and dropped its oldest) or unreadable.
+func (l *loop) load(q *queued) bool {
+	if !q.spilled {
+		return true
+	}
+	data, err := l.f.opts.Spool.Read(q.stored.id)
+	var r *Request
+	if err == nil {
+		r, err = decodeRequest(data)
+	}
+	if err == nil && (q.hi > len(r.Datums) || q.lo > q.hi) {
+		err = errRecord
+	}
+	if err != nil {
+		l.f.Drops.Add(dropSpoolLost, uint64(q.n), []byte(err.Error()))
+		l.done(q)
+		return false
+	}
+	q.req.Datums = r.Datums[q.lo:q.hi]
+	q.req.size = q.req.computeSize()
+	q.spilled = false
+	return true
+}
+
+// replay queues what an earlier run left in the spool, oldest first and
+// ahead of anything new. Each record is read once to learn its size, then
+// spilled: memory holds only its place in the queue.
+func (l *loop) replay() {
+	sp := l.f.opts.Spool
+	if sp == nil {
+		return
+	}
+	var reqs, datums int
+	for _, rec := range sp.Pending() {
+		data, err := sp.Read(rec.ID)
+		var r *Request
+		if err == nil {
+			r, err = decodeRequest(data)
+		}
+		if err != nil {
+			l.f.SpoolErrors.Add(spoolUnreadable, 1, []byte(err.Error()))
+			_ = sp.Ack(rec.ID) // never replay what cannot be read
+			continue
+		}
+		l.f.seq++
+		q := &queued{req: &Request{Namespace: r.Namespace, Timestamp: r.Timestamp, Resolution: r.Resolution},
+			seq: l.f.seq, family: &family{}, stored: &stored{id: rec.ID, parts: 1}, lo: 0, hi: len(r.Datums),
+			n: len(r.Datums), spilled: true}
+		l.enqueue(q)
+		reqs++
+		datums += len(r.Datums)
+	}
+	if reqs > 0 {
+		l.f.Replayed.Add(uint64(datums))
+		l.f.opts.Log.Info("replaying undelivered data from the spool", "requests", reqs, "datums", datums)
+	}
+}
+
+// Why spooling failed; none of these loses data by itself: the data stays
+// in memory (or, for an ack, may be sent once more after a restart).
+const (
+	spoolWriteFailed = iota // a request could not be written ahead (disk full, read-only)
+	spoolAckFailed          // a delivered request could not be marked done
+	spoolUnreadable         // a record left by an earlier run could not be decoded
+)
+
+var spoolErrorReasons = []string{"write_failed", "ack_failed", "unreadable"}
