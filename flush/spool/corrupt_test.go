@@ -150,19 +150,28 @@ func TestOpen_CorruptionInAnEarlierSegmentSkipsItsRest(t *testing.T) {
 	assert.NoFileExists(t, first.path, "nothing live was left in it")
 }
 
-func TestOpen_NewerVersionIsRefused(t *testing.T) {
+func TestOpen_NewerVersionIsLeftAlone(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, segmentName(1))
-	require.NoError(t, os.WriteFile(path, append([]byte(magic), version+1), 0o600))
-	_, err := Open(Options{Dir: dir})
-	require.ErrorContains(t, err, path)
-	require.ErrorContains(t, err, "newer format version 2 (this cwagentd reads version 1): upgrade cwagentd")
-	assert.FileExists(t, path, "data it cannot read is not deleted")
+	c := &clock{t0}
+	newer := append(append([]byte(magic), version+1), "frames we cannot read"...)
+	path := filepath.Join(dir, segmentName(5))
+	require.NoError(t, os.WriteFile(path, newer, 0o600))
+	s := openT(t, dir, c)
+	assert.Equal(t, uint64(1), s.Stats().Corrupt)
+	assert.Equal(t, int64(len(newer)), s.Stats().CorruptBytes)
+	assert.Zero(t, s.Stats().Segments)
+	id := appendT(t, s, t0, "a")
+	assert.Greater(t, id, ID(5))
+	require.NoError(t, s.Ack(id))
+	appendT(t, s, t0, "b")
 
-	s, err := Open(Options{Dir: dir})
-	require.Error(t, err, "the failed Open released the lock")
-	assert.NotContains(t, err.Error(), "in use")
-	assert.Nil(t, s)
+	s = reopen(t, s, c)
+	defer s.Close()
+	assert.Equal(t, []string{"b"}, contents(t, s))
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, newer, got, "never truncated or deleted")
+	assert.Equal(t, []string{segmentName(5), segmentName(uint64(id))}, segmentFiles(t, dir))
 }
 
 func TestRead_CorruptedAfterOpen(t *testing.T) {

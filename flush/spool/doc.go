@@ -54,8 +54,10 @@
 // bytes. In the last segment that frame is a torn tail and is truncated away,
 // so new appends follow valid data; in an earlier segment the rest of the
 // file is skipped. Either way Stats counts one "corrupt" range and its bytes.
-// A file whose version is newer than this package's makes Open fail rather
-// than delete data it cannot read.
+// A file of a newer format version (after a downgrade) is counted the same
+// way but left untouched: never read, truncated or deleted. Open fails only
+// when the directory cannot be used (locked, unreadable, unwritable), never
+// because of what the files hold.
 //
 // # Space
 //

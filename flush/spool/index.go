@@ -2,8 +2,9 @@ package spool
 
 import "container/heap"
 
-// entry locates one live record; the data stays on disk. About 60 bytes with
-// the map, so a 1 GiB spool of 100 KiB requests costs well under 1 MiB.
+// entry locates one live record; the data stays on disk. About 100 bytes
+// with the map and the heap, so a 1 GiB spool of 100 KiB requests costs about
+// 1 MiB of memory (and one of 1 KiB requests about 100 MiB).
 type entry struct {
 	id    ID
 	nanos int64    // the record's Time

@@ -3,7 +3,6 @@ package spool
 import (
 	"container/heap"
 	"errors"
-	"fmt"
 	"os"
 )
 
@@ -16,11 +15,22 @@ func (s *Spool) recover() error {
 	sc := newScanner()
 	var maxID ID
 	var lastEnd int64
+	ours := segs[:0]
 	for _, seg := range segs {
 		end, err := s.scanFile(sc, seg, &maxID)
+		if errors.Is(err, errNewerVersion) {
+			// Written by a newer agent (a downgrade), or a flipped version
+			// byte: either way not ours to read, truncate or delete. It is
+			// left as it is, counted, and later files are named after it.
+			s.stats.Corrupt++
+			s.stats.CorruptBytes += seg.size
+			s.nextID = max(s.nextID, ID(seg.base)+1)
+			continue
+		}
 		if err != nil {
 			return err
 		}
+		ours = append(ours, seg)
 		if end < seg.size {
 			s.stats.Corrupt++
 			s.stats.CorruptBytes += seg.size - end
@@ -28,11 +38,11 @@ func (s *Spool) recover() error {
 		s.stats.DiskBytes += seg.size
 		lastEnd = end
 	}
-	s.segs = segs
-	s.stats.Segments = len(segs)
+	s.segs = ours
+	s.stats.Segments = len(ours)
 	s.nextID = max(s.nextID, maxID+1)
-	if len(segs) > 0 {
-		last := segs[len(segs)-1]
+	if len(ours) > 0 {
+		last := ours[len(ours)-1]
 		s.nextID = max(s.nextID, ID(last.base))
 		if err := s.activate(last, lastEnd); err != nil {
 			return err
@@ -75,13 +85,10 @@ func (s *Spool) scanFile(sc *scanner, seg *segment, maxID *ID) (int64, error) {
 			}
 		},
 	})
-	if errors.Is(err, errNewerVersion) {
-		return 0, fmt.Errorf("spool: segment %s has a %w: upgrade cwagentd, or move the directory aside to start an empty spool", seg.path, err)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, errNewerVersion) {
 		return 0, ioError("read", seg.path, err)
 	}
-	return end, nil
+	return end, err
 }
 
 // place records a data frame found at Open. A second frame for an ID is a

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"hash/crc32"
 	"io"
 )
@@ -26,13 +25,13 @@ func newScanner() *scanner {
 	return &scanner{r: bufio.NewReaderSize(nil, 64<<10), chunk: make([]byte, 64<<10)}
 }
 
-// errNewerVersion is wrapped by the error for a segment this package cannot read.
+// errNewerVersion is returned for a segment of a format version this package
+// does not know.
 var errNewerVersion = errors.New("newer format version")
 
 // scan reads the segment of size bytes in r and returns where its valid
 // frames end: 0 when even the header is bad, size when every frame verified.
-// The error is for a newer format version or a failed read, never for
-// garbage.
+// The error is errNewerVersion or a failed read, never garbage.
 func (sc *scanner) scan(r io.Reader, size int64, v visitor) (int64, error) {
 	sc.r.Reset(r)
 	var head [frameHeadLen]byte
@@ -46,7 +45,7 @@ func (sc *scanner) scan(r io.Reader, size int64, v visitor) (int64, error) {
 		return 0, nil
 	}
 	if head[len(magic)] > version {
-		return 0, fmt.Errorf("%w %d (this cwagentd reads version %d)", errNewerVersion, head[len(magic)], version)
+		return 0, errNewerVersion
 	}
 	off := int64(headerLen)
 	for size-off >= frameHeadLen {
