@@ -21,6 +21,7 @@ import (
 	"github.com/cwagentd/cwagentd/aggregate"
 	"github.com/cwagentd/cwagentd/config"
 	"github.com/cwagentd/cwagentd/flush"
+	"github.com/cwagentd/cwagentd/flush/spool"
 	"github.com/cwagentd/cwagentd/ingest"
 	"github.com/cwagentd/cwagentd/internal/drops"
 	"github.com/cwagentd/cwagentd/internal/telemetry"
@@ -72,8 +73,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot start", "error", err)
 		return 1
 	}
+	sp := openSpool(cfg, log)
+	if sp != nil {
+		defer sp.Close()
+	}
 	var tel *telemetry.Telemetry
-	fl := flush.New(pub, flush.Options{Namespace: cfg.CloudWatch.Namespace, Jitter: cfg.Flush.Jitter,
+	fl := flush.New(pub, flush.Options{Spool: spoolOrNil(sp),Namespace: cfg.CloudWatch.Namespace, Jitter: cfg.Flush.Jitter,
 		RequestTimeout: cfg.Flush.RequestTimeout, Log: log,
 		MaxRequestsPerSecond: cfg.CloudWatch.MaxRequestsPerSecond, Burst: cfg.CloudWatch.Burst,
 		MaxConcurrency: cfg.Flush.MaxConcurrency, MaxPendingBytes: cfg.Flush.MaxPendingBytes, MaxAge: cfg.Flush.MaxAge,
@@ -81,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tel, err = telemetry.New(telemetry.Sources{
 		Transports: st.configured(cfg),
 		LineDrops:  lineDrops, TagFixes: agg.TagFixes, SampleDrops: agg.Drops, Series: agg.Series,
-		Flusher: fl, WireBytes: wire.Sent.Load,
+		Flusher: fl, WireBytes: wire.Sent.Load, Spool: sp,
 	}, version, os.Environ())
 	if err != nil {
 		closeAll()
@@ -199,6 +204,32 @@ type transportStats struct {
 	udp, unixgram, unix ingest.Stats
 }
 
+// openSpool opens flush.spool_dir. A spool that cannot be opened is logged
+// as an error and the agent runs on, keeping undelivered data in memory.
+func openSpool(cfg *config.Config, log *slog.Logger) *spool.Spool {
+	if cfg.Flush.SpoolDir == "" {
+		return nil
+	}
+	sp, err := spool.Open(spool.Options{Dir: cfg.Flush.SpoolDir, MaxBytes: cfg.Flush.SpoolMaxBytes, MaxAge: cfg.Flush.MaxAge})
+	if err != nil {
+		log.Error("the spool is unavailable: undelivered data is kept in memory only until it is fixed and the agent restarted",
+			"flush.spool_dir", cfg.Flush.SpoolDir, "error", err)
+		return nil
+	}
+	st := sp.Stats()
+	log.Info("spool open", "dir", cfg.Flush.SpoolDir, "records", st.Records, "bytes", st.Bytes,
+		"corrupt_ranges", st.Corrupt, "dropped_too_old", st.DroppedTooOld)
+	return sp
+}
+
+// spoolOrNil keeps a nil *spool.Spool from becoming a non-nil interface.
+func spoolOrNil(sp *spool.Spool) flush.Spool {
+	if sp == nil {
+		return nil
+	}
+	return sp
+}
+
 // configured lists the counters of the transports cfg listens on.
 func (st *transportStats) configured(cfg *config.Config) []telemetry.Transport {
 	var out []telemetry.Transport
@@ -276,5 +307,6 @@ func summarize(log *slog.Logger, st *transportStats, lines *drops.Counter, agg *
 		"requests_delivered", fl.DeliveredRequests(), "requests_throttled", fl.Throttles(),
 		"bytes_encoded", fl.BytesAttempted.Load(), "bytes_sent", wire.Sent.Load(),
 		"lines_unix", st.unix.Lines.Load(), "connections_unix", st.unix.Connections.Load(),
-		"kernel_drops_udp", st.udp.KernelDrops.Load())
+		"kernel_drops_udp", st.udp.KernelDrops.Load(),
+		"datums_spooled", fl.Spooled.Load(), "datums_replayed", fl.Replayed.Load(), "datums_kept_in_spool", fl.KeptInSpool.Load())
 }

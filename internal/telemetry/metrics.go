@@ -15,6 +15,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/cwagentd/cwagentd/flush"
+	"github.com/cwagentd/cwagentd/flush/spool"
 	"github.com/cwagentd/cwagentd/ingest"
 	"github.com/cwagentd/cwagentd/internal/drops"
 )
@@ -35,6 +36,7 @@ type Sources struct {
 	Series      func() int64   // live series in the open period
 	Flusher     *flush.Flusher
 	WireBytes   func() uint64 // bytes sent on the wire (after gzip)
+	Spool       *spool.Spool  // nil without flush.spool_dir
 }
 
 // Telemetry holds the instruments and the registry /metrics serves.
@@ -143,6 +145,22 @@ func (t *Telemetry) register(m metric.Meter, src Sources, version string) error 
 		r.gauge("cwagentd.queue.bytes", "encoded bytes of the requests waiting (bounded by flush.max_pending_bytes)", func() float64 { return float64(f.QueueBytes()) })
 		r.gauge("cwagentd.inflight.requests", "PutMetricData calls under way", func() float64 { return float64(f.InFlight()) })
 		r.gauge("cwagentd.request.budget", "current client-side request budget, calls per second (AIMD; 0: none)", f.Budget)
+	}
+	if f := src.Flusher; f != nil {
+		r.counter("cwagentd.spool.written.datums", "datums written ahead to the spool", f.Spooled.Load)
+		r.counter("cwagentd.spool.replayed.datums", "datums replayed from the spool at start (left by an earlier run)", f.Replayed.Load)
+		r.counter("cwagentd.spool.kept.datums", "datums left in the spool at the shutdown deadline, for the next start", f.KeptInSpool.Load)
+		r.reasons("cwagentd.spool.errors", "spool operations that failed, by reason (the data stays in memory)", f.SpoolErrors, "reason")
+	}
+	if sp := src.Spool; sp != nil {
+		stat := func(read func(spool.Stats) float64) func() float64 { return func() float64 { return read(sp.Stats()) } }
+		r.gauge("cwagentd.spool.records", "live records in the spool (undelivered requests)", stat(func(s spool.Stats) float64 { return float64(s.Records) }))
+		r.gauge("cwagentd.spool.bytes", "bytes of live records in the spool (bounded by flush.spool_max_bytes)", stat(func(s spool.Stats) float64 { return float64(s.Bytes) }))
+		r.gauge("cwagentd.spool.disk.bytes", "bytes of the spool's segment files, live or not", stat(func(s spool.Stats) float64 { return float64(s.DiskBytes) }))
+		for _, reason := range []string{spool.ReasonFull, spool.ReasonTooOld, spool.ReasonCorrupt} {
+			r.counter("cwagentd.spool.dropped.records", "spool records dropped, by reason: full (flush.spool_max_bytes), too_old (flush.max_age), corrupt (torn or damaged ranges skipped at start)",
+				func() uint64 { return sp.Stats().Drops()[reason] }, attribute.String("reason", reason))
+		}
 	}
 	if src.WireBytes != nil {
 		r.counter("cwagentd.sent.bytes", "bytes sent to CloudWatch on the wire (gzip-compressed bodies)", src.WireBytes)
