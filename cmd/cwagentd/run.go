@@ -78,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer sp.Close()
 	}
 	var tel *telemetry.Telemetry
-	fl := flush.New(pub, flush.Options{Spool: spoolOrNil(sp),Namespace: cfg.CloudWatch.Namespace, Jitter: cfg.Flush.Jitter,
+	fl := flush.New(pub, flush.Options{Spool: spoolOrNil(sp), Namespace: cfg.CloudWatch.Namespace, Jitter: cfg.Flush.Jitter,
 		RequestTimeout: cfg.Flush.RequestTimeout, Log: log,
 		MaxRequestsPerSecond: cfg.CloudWatch.MaxRequestsPerSecond, Burst: cfg.CloudWatch.Burst,
 		MaxConcurrency: cfg.Flush.MaxConcurrency, MaxPendingBytes: cfg.Flush.MaxPendingBytes, MaxAge: cfg.Flush.MaxAge,
