@@ -21,29 +21,58 @@ var (
 // A failed write (ENOSPC, EIO, ...) is returned naming the file and leaves
 // the spool as it was: the next Append may succeed once the cause is gone.
 func (s *Spool) Append(t time.Time, data []byte) (ID, error) {
-	size := dataFrameLen(len(data))
-	if len(data) > MaxRecordBytes || size > s.opts.MaxBytes {
-		return 0, fmt.Errorf("spool: a record of %d bytes: %w: the spool takes at most %d bytes in all (MaxBytes) and %d in one record; raise MaxBytes or send smaller requests",
-			len(data), ErrTooLarge, s.opts.MaxBytes, min(MaxRecordBytes, s.opts.MaxBytes-dataFrameLen(0)))
+	nanos, err := s.check(t, len(data))
+	if err != nil {
+		return 0, err
 	}
-	if t.Before(minTime) || t.After(maxTime) {
-		return 0, fmt.Errorf("spool: record time %s is out of range: pass the data's own timestamp (years 1678 to 2262)", t)
-	}
-	nanos := t.UnixNano()
-	if cutoff := s.opts.Now().Add(-s.opts.MaxAge); t.Before(cutoff) {
-		return 0, fmt.Errorf("spool: record time %s is before %s (MaxAge %s ago): %w; CloudWatch would reject it, so drop it", t, cutoff, s.opts.MaxAge, ErrTooOld)
-	}
-
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.closed {
 		return 0, ErrClosed
 	}
-	tooOld, full := s.victims(size)
+	tooOld, full := s.victims(dataFrameLen(len(data)))
 	drops := append(tooOld, full...)
-	if err := s.room(ackFramesLen(len(drops)) + size); err != nil {
+	e, err := s.writeRecord(nanos, data, drops)
+	if err != nil {
 		s.restore(drops)
 		return 0, err
+	}
+	s.forget(drops, e.seg)
+	s.mu.Lock()
+	s.index[e.id] = e
+	s.stats.Records++
+	s.stats.Bytes += e.size
+	s.stats.DroppedTooOld += uint64(len(tooOld))
+	s.stats.DroppedFull += uint64(len(full))
+	s.mu.Unlock()
+	heap.Push(&s.oldest, e)
+	e.seg.live++
+	s.tidy()
+	return e.id, nil
+}
+
+// check refuses what Append must not take and returns t in unix nanoseconds.
+func (s *Spool) check(t time.Time, n int) (int64, error) {
+	if n > MaxRecordBytes || dataFrameLen(n) > s.opts.MaxBytes {
+		return 0, fmt.Errorf("spool: a record of %d bytes: %w: the spool takes at most %d bytes in all (MaxBytes) and %d in one record; raise MaxBytes or send smaller requests",
+			n, ErrTooLarge, s.opts.MaxBytes, min(MaxRecordBytes, s.opts.MaxBytes-dataFrameLen(0)))
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, fmt.Errorf("spool: record time %s is out of range: pass the data's own timestamp (years 1678 to 2262)", t)
+	}
+	if cutoff := s.opts.Now().Add(-s.opts.MaxAge); t.Before(cutoff) {
+		return 0, fmt.Errorf("spool: record time %s is before %s (MaxAge %s ago): %w; CloudWatch would reject it, so drop it", t, cutoff, s.opts.MaxAge, ErrTooOld)
+	}
+	return t.UnixNano(), nil
+}
+
+// writeRecord writes, in one write and one fdatasync, the ack frames of the
+// records dropped to make room and the new record's frame, and returns the
+// new record's entry (not yet in the index).
+func (s *Spool) writeRecord(nanos int64, data []byte, drops []*entry) (*entry, error) {
+	size := dataFrameLen(len(data))
+	if err := s.room(ackFramesLen(len(drops)) + size); err != nil {
+		return nil, err
 	}
 	id := s.nextID
 	s.nextID++ // spent even if the write fails: a frame that made it to disk keeps its ID to itself
@@ -56,22 +85,9 @@ func (s *Spool) Append(t time.Time, data []byte) (ID, error) {
 		s.buf = nil // one large record must not pin its buffer
 	}
 	if err != nil {
-		s.restore(drops)
-		return 0, err
+		return nil, err
 	}
-	s.forget(drops, seg)
-	e := &entry{id: id, nanos: nanos, seg: seg, off: off + rel, size: size}
-	s.mu.Lock()
-	s.index[id] = e
-	s.stats.Records++
-	s.stats.Bytes += size
-	s.stats.DroppedTooOld += uint64(len(tooOld))
-	s.stats.DroppedFull += uint64(len(full))
-	s.mu.Unlock()
-	heap.Push(&s.oldest, e)
-	seg.live++
-	s.tidy()
-	return id, nil
+	return &entry{id: id, nanos: nanos, seg: seg, off: off + rel, size: size}, nil
 }
 
 // victims takes out of the heap what must go before n more bytes fit: the

@@ -2,6 +2,8 @@ package spool
 
 import (
 	"cmp"
+	"errors"
+	"io"
 	"os"
 	"slices"
 )
@@ -59,10 +61,11 @@ func (s *Spool) copyFrames(f *os.File, es []*entry) (int, error) {
 		e := es[n]
 		start := len(buf)
 		buf = slices.Grow(buf, int(e.size))[:start+int(e.size)]
-		if _, err := f.ReadAt(buf[start:], e.off); err != nil {
+		_, err := f.ReadAt(buf[start:], e.off)
+		if err != nil && !errors.Is(err, io.EOF) { // EOF: the file was cut short under us
 			return 0, ioError("read", f.Name(), err)
 		}
-		if id, _, _, ok := parseDataFrame(buf[start:]); !ok || id != e.id {
+		if id, _, _, ok := parseDataFrame(buf[start:]); err != nil || !ok || id != e.id {
 			buf, bad = buf[:start], append(bad, e)
 			continue
 		}

@@ -6,43 +6,15 @@ import (
 	"os"
 )
 
-// recover rebuilds the live records from the segment files at Open.
+// recover rebuilds the live records from the segment files at Open, then
+// trims, deletes and compacts as the writes do.
 func (s *Spool) recover() error {
-	segs, err := listSegments(s.opts.Dir)
+	lastEnd, err := s.scanAll()
 	if err != nil {
 		return err
 	}
-	sc := newScanner()
-	var maxID ID
-	var lastEnd int64
-	ours := segs[:0]
-	for _, seg := range segs {
-		end, err := s.scanFile(sc, seg, &maxID)
-		if errors.Is(err, errNewerVersion) {
-			// Written by a newer agent (a downgrade), or a flipped version
-			// byte: either way not ours to read, truncate or delete. It is
-			// left as it is, counted, and later files are named after it.
-			s.stats.Corrupt++
-			s.stats.CorruptBytes += seg.size
-			s.nextID = max(s.nextID, ID(seg.base)+1)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		ours = append(ours, seg)
-		if end < seg.size {
-			s.stats.Corrupt++
-			s.stats.CorruptBytes += seg.size - end
-		}
-		s.stats.DiskBytes += seg.size
-		lastEnd = end
-	}
-	s.segs = ours
-	s.stats.Segments = len(ours)
-	s.nextID = max(s.nextID, maxID+1)
-	if len(ours) > 0 {
-		last := ours[len(ours)-1]
+	if len(s.segs) > 0 {
+		last := s.segs[len(s.segs)-1]
 		s.nextID = max(s.nextID, ID(last.base))
 		if err := s.activate(last, lastEnd); err != nil {
 			return err
@@ -57,6 +29,42 @@ func (s *Spool) recover() error {
 		s.collect()
 	}
 	return nil
+}
+
+// scanAll scans every segment into the index and s.segs and returns where
+// the valid frames of the newest one end.
+func (s *Spool) scanAll() (lastEnd int64, err error) {
+	segs, err := listSegments(s.opts.Dir)
+	if err != nil {
+		return 0, err
+	}
+	sc := newScanner()
+	var maxID ID
+	for _, seg := range segs {
+		end, err := s.scanFile(sc, seg, &maxID)
+		if errors.Is(err, errNewerVersion) {
+			// Written by a newer agent (a downgrade), or a flipped version
+			// byte: either way not ours to read, truncate or delete. It is
+			// left as it is, counted, and later files are named after it.
+			s.stats.Corrupt++
+			s.stats.CorruptBytes += seg.size
+			s.nextID = max(s.nextID, ID(seg.base)+1)
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		s.segs = append(s.segs, seg)
+		if end < seg.size {
+			s.stats.Corrupt++
+			s.stats.CorruptBytes += seg.size - end
+		}
+		s.stats.DiskBytes += seg.size
+		lastEnd = end
+	}
+	s.stats.Segments = len(s.segs)
+	s.nextID = max(s.nextID, maxID+1)
+	return lastEnd, nil
 }
 
 // scanFile feeds one segment's valid frames to the index and returns where

@@ -170,3 +170,31 @@ func TestCompaction_CopyAndOriginalBothOnDisk(t *testing.T) {
 	require.NoError(t, s.Ack(id))
 	assert.NoFileExists(t, old.path)
 }
+
+func TestCompaction_DropsARecordThatNoLongerVerifies(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	s := openT(t, dir, c, segmentBytes(100))
+	a := appendT(t, s, t0, "aaaa")
+	appendT(t, s, t0.Add(time.Second), "bbbb")
+	appendT(t, s, t0.Add(2*time.Second), "cccccccccccccccccccccccccccccccccccc") // next segment
+	require.Len(t, s.segs, 2)
+	e := s.index[a]
+	f, err := os.OpenFile(e.seg.path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte{'X'}, e.off+e.size-1)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	require.NoError(t, s.compactOldest())
+	s.collect()
+	assert.NoFileExists(t, e.seg.path)
+	assert.Equal(t, []string{"bbbb", "cccccccccccccccccccccccccccccccccccc"}, contents(t, s))
+	assert.Equal(t, uint64(1), s.Stats().Corrupt)
+	assert.Equal(t, e.size, s.Stats().CorruptBytes)
+
+	s = reopen(t, s, c, segmentBytes(100))
+	defer s.Close()
+	assert.Equal(t, []string{"bbbb", "cccccccccccccccccccccccccccccccccccc"}, contents(t, s))
+	assert.Zero(t, s.Stats().Corrupt)
+}
