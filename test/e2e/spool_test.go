@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -84,4 +86,54 @@ func TestE2E_UnwritableSpoolKeepsRunningInMemory(t *testing.T) {
 	a.send("udp", "still.works:3|c")
 	eventually(t, "delivered without a spool", func() bool { return sums(cw.Datums())["still.works{}"] == 3 })
 	a.stop()
+}
+
+// A spool on a full disk (a 128 KiB tmpfs, in a mount namespace of the
+// agent's own) is reported, and the data stays in memory: nothing is lost
+// once CloudWatch answers.
+func TestE2E_FullDiskSpoolKeepsDataInMemory(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("needs root for a tmpfs in a mount namespace")
+		}
+		t.Skip("needs root for a tmpfs in a mount namespace")
+	}
+	unshare, err := exec.LookPath("unshare")
+	require.NoError(t, err, "unshare (Debian package util-linux)")
+	dir := filepath.Join(t.TempDir(), "spool")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	wrapper := filepath.Join(t.TempDir(), "cwagentd-on-a-full-disk")
+	require.NoError(t, os.WriteFile(wrapper, []byte("#!/bin/sh\nexec "+unshare+
+		" --mount --propagation private /bin/sh -c 'mount -t tmpfs -o size=128k tmpfs \""+dir+"\" && exec \"$0\" \"$@\"' "+
+		binary+" \"$@\"\n"), 0o755))
+
+	cw := fakecw.New()
+	defer cw.Close()
+	outage := fakecw.InternalError()
+	cw.SetResponder(func(*fakecw.Request) *fakecw.Fault { return &outage })
+	a := startAgentBinary(t, wrapper, awsEnv(cw), "--flush.spool_dir="+dir, "--aggregation.period=1s", "--flush.jitter=0s")
+	want := map[string]float64{}
+	for i := range 4 {
+		var lines []string
+		for s := range 1500 { // ~100 KB of spool records per period: the disk fills in the second
+			lines = append(lines, fmt.Sprintf("disk.full.%04d:%d|c", s, i+1))
+			want[fmt.Sprintf("disk.full.%04d{}", s)] += float64(i + 1)
+		}
+		for len(lines) > 0 {
+			n := min(40, len(lines))
+			a.send("udp", strings.Join(lines[:n], "\n"))
+			lines = lines[n:]
+		}
+		time.Sleep(time.Second)
+	}
+	eventually(t, "a failed write is counted", func() bool {
+		return metricValue(t, a.Admin, `cwagentd_spool_errors_total{reason="write_failed"}`) > 0
+	})
+	assert.Contains(t, a.stderr.String(), "no space left on device")
+	cw.SetResponder(nil)
+	eventually(t, "every count delivered from memory or disk", func() bool {
+		return assert.ObjectsAreEqual(want, sums(cw.Datums()))
+	})
+	a.stop()
+	assert.Empty(t, duplicates(cw.Datums()))
 }
