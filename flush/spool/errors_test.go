@@ -150,3 +150,24 @@ func TestIOError_NamesTheFix(t *testing.T) {
 	f(syscall.EIO, "dmesg")
 	f(errors.New("odd"), "check the disk")
 }
+
+// As root (CI) chmod stops nothing, hence the tests above; as anyone else
+// this is the plain case.
+func TestAppend_ReadOnlyDirectory(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes through mode 0500")
+	}
+	dir := t.TempDir()
+	c := &clock{t0}
+	s := openT(t, dir, c, segmentBytes(40))
+	defer s.Close()
+	appendT(t, s, t0, "a")
+	require.NoError(t, os.Chmod(dir, 0o500))
+	_, err := s.Append(t0, []byte("b")) // needs a new segment file
+	require.ErrorIs(t, err, syscall.EACCES)
+	assert.ErrorContains(t, err, dir)
+	assert.ErrorContains(t, err, "writable by uid")
+	require.NoError(t, os.Chmod(dir, 0o700))
+	appendT(t, s, t0, "c")
+	assert.Equal(t, []string{"a", "c"}, contents(t, s))
+}
