@@ -12,5 +12,7 @@ bench:
 	go test -run '^$$' -bench . -benchmem ./ingest/... ./aggregate/... ./flush/...
 fuzz:
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./ingest/line
+	go test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime 30s ./flush
+	go test -run '^$$' -fuzz FuzzOpen -fuzztime 30s ./flush/spool
 package:
 	packaging/build.sh
