@@ -330,25 +330,30 @@ func (l *loop) release(now time.Time, draining bool) {
 			kept = append(kept, w)
 			continue
 		}
-		b := w.batch
-		if reason, bad := l.f.timestampProblem(b.Start, now); bad {
-			l.f.Drops.Add(reason, uint64(len(b.Datums)), nil)
-			l.f.opts.Log.Warn("dropped a period CloudWatch would refuse for its timestamp; is the clock right?",
-				"timestamp", b.Start, "now", now, "datums", len(b.Datums))
-			continue
-		}
-		b.Datums = sanitize(b.Datums, func(d *aggregate.Datum) {
-			l.f.Drops.Add(dropNonFinite, 1, []byte(d.Name))
-		})
-		for _, r := range pack(l.f.opts.Namespace, b, l.f.opts.MaxDatums, l.f.opts.MaxBytes) {
+		for _, r := range l.f.requests(w.batch, now) {
 			l.f.seq++
-			q := &queued{req: r, seq: l.f.seq, family: &family{}}
-			l.store(q) // written ahead before it can leave memory
-			l.enqueue(q)
+			l.enqueue(&queued{req: r, seq: l.f.seq, family: &family{},
+				stored: l.f.writeAhead(r), hi: len(r.Datums)}) // written ahead before it can leave memory
 		}
 	}
 	clear(l.waiting[len(kept):])
 	l.waiting = kept
+}
+
+// requests packs a closed batch, dropping (counted) what CloudWatch would
+// refuse: the whole period for its timestamp, a datum for a non-finite
+// number.
+func (f *Flusher) requests(b aggregate.Batch, now time.Time) []*Request {
+	if reason, bad := f.timestampProblem(b.Start, now); bad {
+		f.Drops.Add(reason, uint64(len(b.Datums)), nil)
+		f.opts.Log.Warn("dropped a period CloudWatch would refuse for its timestamp; is the clock right?",
+			"timestamp", b.Start, "now", now, "datums", len(b.Datums))
+		return nil
+	}
+	b.Datums = sanitize(b.Datums, func(d *aggregate.Datum) {
+		f.Drops.Add(dropNonFinite, 1, []byte(d.Name))
+	})
+	return pack(f.opts.Namespace, b, f.opts.MaxDatums, f.opts.MaxBytes)
 }
 
 func (f *Flusher) timestampProblem(ts, now time.Time) (int, bool) {
@@ -545,18 +550,17 @@ func (f *Flusher) backoff(attempt int) time.Duration {
 func (f *Flusher) Discard(in <-chan aggregate.Batch) {
 	var n, kept uint64
 	for b := range in {
-		if f.opts.Spool != nil {
-			b.Datums = sanitize(b.Datums, func(*aggregate.Datum) { f.Drops.Add(dropNonFinite, 1, nil) })
-			for _, r := range pack(f.opts.Namespace, b, f.opts.MaxDatums, f.opts.MaxBytes) {
-				if _, err := f.opts.Spool.Append(r.Timestamp, encodeRequest(r)); err == nil {
-					kept += uint64(len(r.Datums))
-					continue
-				}
-				n += uint64(len(r.Datums))
-			}
+		if f.opts.Spool == nil {
+			n += uint64(len(b.Datums))
 			continue
 		}
-		n += uint64(len(b.Datums))
+		for _, r := range f.requests(b, time.Now()) {
+			if f.writeAhead(r) != nil {
+				kept += uint64(len(r.Datums))
+			} else {
+				n += uint64(len(r.Datums))
+			}
+		}
 	}
 	if kept > 0 {
 		f.KeptInSpool.Add(kept)

@@ -68,17 +68,11 @@ var errRecord = errors.New("malformed spool record")
 
 // decodeRequest is the inverse of encodeRequest; the size is recomputed.
 func decodeRequest(b []byte) (*Request, error) {
-	d := decoder{b: b}
-	if v := d.byte(); v != recordVersion {
-		return nil, fmt.Errorf("%w: version %d, want %d", errRecord, v, recordVersion)
+	r, n, d, err := decodeHead(b)
+	if err != nil {
+		return nil, err
 	}
-	r := &Request{Namespace: d.string()}
-	r.Timestamp = time.Unix(0, d.varint()).UTC()
-	r.Resolution = int(d.count(60))
-	n := d.count(maxRecordDatums)
-	if d.err == nil {
-		r.Datums = make([]aggregate.Datum, 0, min(n, uint64(len(b)/40)+1))
-	}
+	r.Datums = make([]aggregate.Datum, 0, min(n, len(b)/40+1))
 	for range n {
 		if d.err != nil {
 			break
@@ -114,6 +108,23 @@ func decodeRequest(b []byte) (*Request, error) {
 	}
 	r.size = r.computeSize()
 	return r, nil
+}
+
+// decodeHead decodes a record up to its datums: a Request without them,
+// how many it holds, and the decoder positioned at the first.
+func decodeHead(b []byte) (*Request, int, *decoder, error) {
+	d := &decoder{b: b}
+	if v := d.byte(); v != recordVersion {
+		return nil, 0, nil, fmt.Errorf("%w: version %d, want %d", errRecord, v, recordVersion)
+	}
+	r := &Request{Namespace: d.string()}
+	r.Timestamp = time.Unix(0, d.varint()).UTC()
+	r.Resolution = int(d.count(60))
+	n := int(d.count(maxRecordDatums))
+	if d.err != nil {
+		return nil, 0, nil, d.err
+	}
+	return r, n, d, nil
 }
 
 // decoder reads from b; the first problem sticks in err and every later

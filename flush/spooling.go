@@ -24,20 +24,20 @@ type stored struct {
 	parts int
 }
 
-// store writes a freshly packed request ahead to the spool. On failure the
-// request stays in memory only, counted and logged.
-func (l *loop) store(q *queued) {
-	sp := l.f.opts.Spool
-	if sp == nil {
-		return
+// writeAhead appends a freshly packed request to the spool and returns its
+// record, or nil without a spool or when the write failed (counted and
+// logged: the request then lives in memory only).
+func (f *Flusher) writeAhead(r *Request) *stored {
+	if f.opts.Spool == nil {
+		return nil
 	}
-	id, err := sp.Append(q.req.Timestamp, encodeRequest(q.req))
+	id, err := f.opts.Spool.Append(r.Timestamp, encodeRequest(r))
 	if err != nil {
-		l.f.SpoolErrors.Add(spoolWriteFailed, 1, []byte(err.Error()))
-		return
+		f.SpoolErrors.Add(spoolWriteFailed, 1, []byte(err.Error()))
+		return nil
 	}
-	q.stored, q.lo, q.hi = &stored{id: id, parts: 1}, 0, len(q.req.Datums)
-	l.f.Spooled.Add(uint64(len(q.req.Datums)))
+	f.Spooled.Add(uint64(len(r.Datums)))
+	return &stored{id: id, parts: 1}
 }
 
 // done marks q finished: delivered, or dropped by a rule. The last part of
@@ -85,8 +85,8 @@ func (l *loop) load(q *queued) bool {
 }
 
 // replay queues what an earlier run left in the spool, oldest first and
-// ahead of anything new. Each record is read once to learn its size, then
-// spilled: memory holds only its place in the queue.
+// ahead of anything new. Only each record's head is decoded (namespace,
+// timestamp, datum count); its datums stay on disk until its turn.
 func (l *loop) replay() {
 	sp := l.f.opts.Spool
 	if sp == nil {
@@ -96,8 +96,9 @@ func (l *loop) replay() {
 	for _, rec := range sp.Pending() {
 		data, err := sp.Read(rec.ID)
 		var r *Request
+		var n int
 		if err == nil {
-			r, err = decodeRequest(data)
+			r, n, _, err = decodeHead(data)
 		}
 		if err != nil {
 			l.f.SpoolErrors.Add(spoolUnreadable, 1, []byte(err.Error()))
@@ -105,12 +106,10 @@ func (l *loop) replay() {
 			continue
 		}
 		l.f.seq++
-		q := &queued{req: &Request{Namespace: r.Namespace, Timestamp: r.Timestamp, Resolution: r.Resolution},
-			seq: l.f.seq, family: &family{}, stored: &stored{id: rec.ID, parts: 1}, lo: 0, hi: len(r.Datums),
-			n: len(r.Datums), spilled: true}
-		l.enqueue(q)
+		l.enqueue(&queued{req: r, seq: l.f.seq, family: &family{},
+			stored: &stored{id: rec.ID, parts: 1}, hi: n, n: n, spilled: true})
 		reqs++
-		datums += len(r.Datums)
+		datums += n
 	}
 	if reqs > 0 {
 		l.f.Replayed.Add(uint64(datums))
