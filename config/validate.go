@@ -23,56 +23,58 @@ const maxSunPath = 107
 // periodChoices are the periods that divide a minute evenly.
 const periodChoices = "1s, 2s, 3s, 4s, 5s, 6s, 10s, 12s, 15s, 20s, 30s, 60s"
 
-func parseUDP(s string) (any, string) {
-	if s == "" {
+// parseHostPort returns the parser of a host:port key; example is shown
+// in the fix, and minPort is 0 where "any free port" makes sense.
+func parseHostPort(example string, minPort uint64) func(string) (any, string) {
+	return func(s string) (any, string) {
+		if s == "" {
+			return s, ""
+		}
+		_, port, err := net.SplitHostPort(s)
+		if err != nil {
+			return nil, fmt.Sprintf(`is not a host:port address; use host:port, e.g. %s, [::1]%s or %s (all interfaces), or "" to disable`,
+				example, example[strings.LastIndexByte(example, ':'):], example[strings.LastIndexByte(example, ':'):])
+		}
+		if n, err := strconv.ParseUint(port, 10, 16); err != nil || n < minPort {
+			if minPort == 0 {
+				return nil, fmt.Sprintf("has port %q; the port must be a number from 0 (any free port, logged at start) to 65535, e.g. %s", port, example)
+			}
+			return nil, fmt.Sprintf("has port %q; the port must be a number from 1 to 65535, e.g. %s", port, example)
+		}
 		return s, ""
 	}
-	const hint = `use host:port, e.g. 127.0.0.1:8125, [::1]:8125 or :8125 (all interfaces), or "" to disable`
-	_, port, err := net.SplitHostPort(s)
-	if err != nil {
-		return nil, "is not a host:port address; " + hint
-	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		return nil, fmt.Sprintf("has port %q; the port must be a number from 1 to 65535, e.g. 127.0.0.1:8125", port)
-	}
-	return s, ""
 }
 
-func parseAdmin(s string) (any, string) {
-	if s == "" {
-		return s, ""
+var (
+	parseUDP   = parseHostPort("127.0.0.1:8125", 1)
+	parseAdmin = parseHostPort("127.0.0.1:9102", 0)
+)
+
+// parsePath returns the parser of an absolute-path key that "" disables;
+// example is shown in the fixes.
+func parsePath(example string) func(string) (any, string) {
+	return func(s string) (any, string) {
+		switch {
+		case s == "":
+			return s, ""
+		case strings.IndexByte(s, 0) >= 0:
+			return nil, `contains a NUL byte; use a plain absolute path, e.g. ` + example + `, or "" to disable`
+		case !filepath.IsAbs(s):
+			return nil, `must be an absolute path, e.g. ` + example + `, or "" to disable`
+		}
+		return filepath.Clean(s), ""
 	}
-	const hint = `use host:port, e.g. 127.0.0.1:9102, or "" to disable`
-	_, port, err := net.SplitHostPort(s)
-	if err != nil {
-		return nil, "is not a host:port address; " + hint
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return nil, fmt.Sprintf("has port %q; the port must be a number from 0 (any free port, logged at start) to 65535, e.g. 127.0.0.1:9102", port)
-	}
-	return s, ""
 }
 
-func parseDir(s string) (any, string) {
-	switch {
-	case s == "":
-		return s, ""
-	case strings.IndexByte(s, 0) >= 0:
-		return nil, `contains a NUL byte; use a plain absolute path, e.g. /var/lib/cwagentd/spool, or "" to disable`
-	case !filepath.IsAbs(s):
-		return nil, `must be an absolute path, e.g. /var/lib/cwagentd/spool, or "" to disable`
-	}
-	return filepath.Clean(s), ""
-}
+var parseDir = parsePath("/var/lib/cwagentd/spool")
 
+// parseUnixgram is parsePath for a socket file: not a directory, and short
+// enough for sockaddr_un.
 func parseUnixgram(s string) (any, string) {
+	v, problem := parsePath("/run/cwagentd/statsd.sock")(s)
 	switch {
-	case s == "":
-		return s, ""
-	case strings.IndexByte(s, 0) >= 0:
-		return nil, `contains a NUL byte; use a plain absolute path, e.g. /run/cwagentd/statsd.sock, or "" to disable`
-	case !filepath.IsAbs(s):
-		return nil, `must be an absolute path, e.g. /run/cwagentd/statsd.sock, or "" to disable`
+	case problem != "" || s == "":
+		return v, problem
 	case strings.HasSuffix(s, "/"):
 		return nil, fmt.Sprintf(`names a directory; give the socket file's path, e.g. %s`, filepath.Join(s, "statsd.sock"))
 	case len(s) > maxSunPath:
