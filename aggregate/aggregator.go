@@ -49,7 +49,7 @@ type Aggregator struct {
 	maxSeries atomic.Int64
 	gaugeTTL  atomic.Int64 // nanoseconds
 
-	handedOff atomic.Int64 // unix nanos (wall clock) Run last handed a period on; New's time at first
+	handedOff atomic.Int64 // unix nanos (Options.Now) Run last handed a period on; New's time at first
 
 	// TagFixes counts tags dropped or changed on their way to dimensions,
 	// once per series and period; Drops counts samples dropped whole.
@@ -71,7 +71,7 @@ func New(o Options) *Aggregator {
 	}
 	a.noteTag = func(r int) { a.TagFixes.Add(r, 1, nil) }
 	a.SetLimits(o.MaxSeries, o.GaugeTTL)
-	a.handedOff.Store(time.Now().UnixNano())
+	a.handedOff.Store(o.Now().UnixNano())
 	a.def = a.NewFolder()
 	return a
 }

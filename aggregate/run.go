@@ -20,7 +20,7 @@ func (a *Aggregator) Run(stop <-chan struct{}, out chan<- Batch) {
 			// A late timer or a clock step must not stamp new samples with
 			// an old period: close at the boundary of the time it is now.
 			a.emit(a.Close(maxTime(next, a.opts.Now())), out)
-			a.handedOff.Store(time.Now().UnixNano())
+			a.handedOff.Store(a.opts.Now().UnixNano())
 		case <-stop:
 			timer.Stop()
 			a.emit(a.Close(a.opts.Now().Add(a.opts.Period)), out)
@@ -34,7 +34,7 @@ func (a *Aggregator) Run(stop <-chan struct{}, out chan<- Batch) {
 // stopped taking batches. It is the agent's liveness (/-/healthy).
 func (a *Aggregator) Stalled(grace time.Duration) error {
 	last := time.Unix(0, a.handedOff.Load())
-	if since := time.Since(last); since > a.opts.Period+grace {
+	if since := a.opts.Now().Sub(last); since > a.opts.Period+grace {
 		return fmt.Errorf("no period handed to the flusher for %s (period %s): aggregation or delivery is stuck", since.Round(time.Second), a.opts.Period)
 	}
 	return nil

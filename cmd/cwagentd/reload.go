@@ -47,12 +47,12 @@ func (l *liveConfig) reload() {
 			l.log.Warn("reload: key changed but needs a restart to take effect", "key", c.Key, "running", c.From, "new", c.To)
 		}
 	}
-	l.cfg = config.Apply(l.cfg, next) // restart-only keys keep their running values
-	kept := l.cfg
-	l.level.Set(logLevel(kept.Log.Level))
-	l.agg.SetLimits(kept.Aggregation.MaxSeries, kept.Aggregation.GaugeTTL)
-	l.fl.SetLimits(flush.Limits{MaxRequestsPerSecond: kept.CloudWatch.MaxRequestsPerSecond,
-		Burst: kept.CloudWatch.Burst, Jitter: kept.Flush.Jitter})
+	c := config.Apply(l.cfg, next) // restart-only keys keep their running values
+	l.cfg = c
+	l.level.Set(logLevel(c.Log.Level))
+	l.agg.SetLimits(c.Aggregation.MaxSeries, c.Aggregation.GaugeTTL)
+	l.fl.SetLimits(flush.Limits{MaxRequestsPerSecond: c.CloudWatch.MaxRequestsPerSecond,
+		Burst: c.CloudWatch.Burst, Jitter: c.Flush.Jitter})
 	l.tel.Reloaded(true)
 	l.log.Info("config reloaded", "file", next.File(), "applied", applied, "need_restart", restart)
 }

@@ -136,7 +136,6 @@ func (t *Telemetry) register(m metric.Meter, src Sources, version string) error 
 		for i, o := range flush.Outcomes() {
 			r.counter("cwagentd.requests", "PutMetricData calls by outcome", f.Requests[i].Load, attribute.String("outcome", o))
 		}
-		r.counter("cwagentd.throttles", "PutMetricData calls CloudWatch throttled (also requests{outcome=\"throttled\"})", f.Throttles)
 		r.counter("cwagentd.delivered.datums", "datums CloudWatch accepted", f.Delivered.Load)
 		r.reasons("cwagentd.dropped.datums", "datums dropped after aggregation, by reason", f.Drops, "reason")
 		r.reasons("cwagentd.retries", "failed calls that will be retried, by outcome", f.Retries, "outcome", "delivered")
