@@ -57,21 +57,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 			_ = l.Close()
 		}
 	}
+	fail := func(err error) int {
+		closeAll()
+		log.Error("cannot start", "error", err)
+		return 1
+	}
 	var admin *telemetry.Server
 	if cfg.Admin.Listen != "" {
 		if admin, err = telemetry.Listen(cfg.Admin.Listen, log); err != nil {
-			closeAll()
-			log.Error("cannot start", "error", err)
-			return 1
+			return fail(err)
 		}
 		defer admin.Close(context.Background())
 	}
 	wire := &flush.CountingHTTPClient{Inner: awshttp.NewBuildableClient()}
 	pub, err := publisher(ctx, cfg, stdout, wire, log)
 	if err != nil {
-		closeAll()
-		log.Error("cannot start", "error", err)
-		return 1
+		return fail(err)
 	}
 	sp := openSpool(cfg, log)
 	if sp != nil {
@@ -89,9 +90,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Flusher: fl, WireBytes: wire.Sent.Load, Spool: sp,
 	}, version, os.Environ())
 	if err != nil {
-		closeAll()
-		log.Error("cannot start", "error", err)
-		return 1
+		return fail(err)
 	}
 	if admin != nil {
 		admin.Serve(tel.Registry)
