@@ -6,8 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-
-	"github.com/kardianos/service"
+	"os/exec"
+	"strings"
 )
 
 // Uninstall stops the service, then disables and removes the unit at
@@ -38,7 +38,8 @@ func Uninstall(configPath string, out, warn io.Writer) error {
 	return nil
 }
 
-// Control runs systemctl start, stop or restart on the service.
+// Control runs systemctl start, stop or (any other action) restart on the
+// service.
 func Control(action string, out io.Writer) error {
 	if err := needRoot(action + " " + Name + ".service"); err != nil {
 		return err
@@ -47,9 +48,14 @@ func Control(action string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	do := map[string]func() error{"start": svc.Start, "stop": svc.Stop, "restart": svc.Restart}[action]
-	if do == nil {
-		return fmt.Errorf("unknown action %q: use start, stop or restart", action)
+	var do func() error
+	switch action {
+	case "start":
+		do = svc.Start
+	case "stop":
+		do = svc.Stop
+	default:
+		do = svc.Restart
 	}
 	if err := do(); err != nil {
 		return fmt.Errorf("systemctl %s %s.service: %w; see \"systemctl status %s\" and \"journalctl -u %s -e\"", action, Name, err, Name, Name)
@@ -58,24 +64,38 @@ func Control(action string, out io.Writer) error {
 	return nil
 }
 
-// Status reports the service's state as running, stopped, failed or
-// "not installed", from systemctl is-active.
+// Status reports the service's state, from systemctl show: "not
+// installed", running (active or reloading), starting (activating, which
+// includes waiting to restart after a crash), stopping, failed or stopped.
 func Status() (string, error) {
-	svc, err := newService("")
+	out, err := exec.Command("systemctl", "show", "--property=LoadState,ActiveState", Name+".service").Output()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("systemctl show %s.service: %w; is systemd running?", Name, err)
 	}
-	st, err := svc.Status()
-	switch {
-	case errors.Is(err, service.ErrNotInstalled):
-		return "not installed", nil
-	case err != nil && err.Error() == "service in failed state":
-		return "failed", nil
-	case err != nil:
-		return "", fmt.Errorf("systemctl is-active %s.service: %w", Name, err)
-	case st == service.StatusRunning:
-		return "running", nil
+	return stateOf(string(out)), nil
+}
+
+// stateOf reads the LoadState and ActiveState lines of systemctl show.
+func stateOf(show string) string {
+	props := map[string]string{}
+	for _, line := range strings.Split(show, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
+			props[k] = v
+		}
+	}
+	if props["LoadState"] == "not-found" || props["LoadState"] == "" {
+		return "not installed"
+	}
+	switch props["ActiveState"] {
+	case "active", "reloading":
+		return "running"
+	case "activating":
+		return "starting"
+	case "deactivating":
+		return "stopping"
+	case "failed":
+		return "failed"
 	default:
-		return "stopped", nil
+		return "stopped"
 	}
 }

@@ -80,3 +80,18 @@ func TestCheckReachable(t *testing.T) {
 	f("/tmp/go-build1/cwagentd", "PrivateTmp=yes")
 	f("/var/tmp/cwagentd", "PrivateTmp=yes")
 }
+
+func TestStateOf(t *testing.T) {
+	for show, want := range map[string]string{
+		"": "not installed",
+		"LoadState=not-found\nActiveState=inactive":  "not installed",
+		"LoadState=loaded\nActiveState=active\n":     "running",
+		"ActiveState=reloading\nLoadState=loaded":    "running",
+		"LoadState=loaded\nActiveState=activating":   "starting",
+		"LoadState=loaded\nActiveState=deactivating": "stopping",
+		"LoadState=loaded\nActiveState=failed":       "failed",
+		"LoadState=loaded\nActiveState=inactive":     "stopped",
+	} {
+		assert.Equal(t, want, stateOf(show), "%q", show)
+	}
+}

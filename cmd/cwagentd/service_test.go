@@ -56,7 +56,7 @@ func TestServiceInstall_TempRoot(t *testing.T) {
 		name:     "first install writes the packaged unit and the default config",
 		args:     install,
 		wantOut:  []string{"wrote /etc/systemd/system/cwagentd.service", "systemctl enable cwagentd.service", "systemctl daemon-reload", "wrote config /etc/cwagentd/cwagentd.yaml", "next: systemctl start cwagentd"},
-		wantErr:  []string{"warning: stat /usr/bin/cwagentd"},
+		wantErr:  missingBinaryWarning(),
 		wantCall: []string{"enable cwagentd.service", "daemon-reload"},
 		check: func() {
 			// The golden test: kardianos' render of the SystemdScript for
@@ -105,10 +105,21 @@ func TestServiceInstall_TempRoot(t *testing.T) {
 		name: "stop", args: []string{"service", "stop"},
 		wantOut: []string{"systemctl stop cwagentd.service: done"}, wantCall: []string{"stop cwagentd.service"},
 	}, {
-		// The fake systemctl prints nothing for is-active, which kardianos
-		// reads as not installed; the exit code follows systemctl's 3.
-		name: "status", args: []string{"service", "status"}, code: 3,
-		wantOut: []string{"cwagentd.service: not installed"}, wantCall: []string{"is-active cwagentd.service"},
+		name: "status of a unit systemd does not know", args: []string{"service", "status"}, code: 3,
+		setup:   func() { r.show(t, "LoadState=not-found\nActiveState=inactive\n") },
+		wantOut: []string{"cwagentd.service: not installed"}, wantCall: []string{showCall},
+	}, {
+		name: "status while reloading is running", args: []string{"service", "status"},
+		setup:   func() { r.show(t, "LoadState=loaded\nActiveState=reloading\n") },
+		wantOut: []string{"cwagentd.service: running"}, wantCall: []string{showCall},
+	}, {
+		name: "status while waiting to restart after a crash is not running", args: []string{"service", "status"}, code: 3,
+		setup:   func() { r.show(t, "LoadState=loaded\nActiveState=activating\n") },
+		wantOut: []string{"cwagentd.service: starting"}, wantCall: []string{showCall},
+	}, {
+		name: "status failed", args: []string{"service", "status"}, code: 3,
+		setup:   func() { r.show(t, "LoadState=loaded\nActiveState=failed\n") },
+		wantOut: []string{"cwagentd.service: failed"}, wantCall: []string{showCall},
 	}, {
 		name:     "uninstall stops, disables and removes the unit and keeps the config",
 		args:     []string{"service", "uninstall"},
@@ -168,7 +179,8 @@ func newTempRoot(t *testing.T) *tempRoot {
 	for _, d := range []string{"etc/systemd/system", "fakebin"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, d), 0o755))
 	}
-	fake := "#!/bin/sh\necho \"$*\" >> '" + r.log + "'\n"
+	fake := "#!/bin/sh\necho \"$*\" >> '" + r.log + "'\n" +
+		"if [ \"$1\" = show ]; then cat '" + filepath.Join(dir, "show") + "'; fi\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "fakebin", "systemctl"), []byte(fake), 0o755))
 	build := exec.Command("go", "build", "-o", r.bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -190,6 +202,25 @@ func (r *tempRoot) run(t *testing.T, args ...string) (stdout, stderr string, cod
 	}
 	require.NoError(t, err)
 	return out.String(), errOut.String(), 0
+}
+
+// showCall is how Status asks systemctl.
+const showCall = "show --property=LoadState,ActiveState cwagentd.service"
+
+// show sets what the fake systemctl prints for show.
+func (r *tempRoot) show(t *testing.T, props string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(filepath.Join(r.dir, "show"), []byte(props), 0o644))
+}
+
+// missingBinaryWarning is the warning install gives for --bin
+// /usr/bin/cwagentd: only where that file does not exist (a host with the
+// package installed has it; the test mounts over /etc only).
+func missingBinaryWarning() []string {
+	if _, err := os.Stat("/usr/bin/cwagentd"); err == nil {
+		return nil
+	}
+	return []string{"warning: stat /usr/bin/cwagentd"}
 }
 
 // systemctlCalls returns the fake systemctl's calls since the last one and
