@@ -129,9 +129,9 @@ func TestDockerfile(t *testing.T) {
 	require.Equal(t, []string{"/cwagentd", "health"}, execForm(t, cmd), "exec form: the image has no shell")
 	require.Contains(t, opts, "--interval=")
 
-	env := strings.Join(find(final, "ENV"), " ")
-	require.Contains(t, env, "CWAGENTD_LISTEN_UDP=:8125", "ECS bridge mode needs :8125 inside the container")
-	require.Contains(t, env, "CWAGENTD_LISTEN_UNIXGRAM=/var/run/cwagentd/statsd.sock", "the socket in the mountable directory")
+	cfg := agentConfig(t, strings.Fields(strings.Join(find(final, "ENV"), " ")))
+	require.Equal(t, ":8125", cfg.Listen.UDP, "ECS bridge mode needs :8125 inside the container")
+	require.Equal(t, "/var/run/cwagentd/statsd.sock", cfg.Listen.Unixgram, "the socket in the mountable directory")
 
 	labels := strings.Join(find(final, "LABEL"), " ")
 	for _, l := range []string{"title", "description", "source", "version", "revision"} {

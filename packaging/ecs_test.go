@@ -173,16 +173,16 @@ func requireAgent(t *testing.T, c containerDefinition) {
 	require.Positive(t, c.HealthCheck.Retries)
 	require.Less(t, c.HealthCheck.Timeout, c.HealthCheck.Interval)
 
-	// SIGTERM -> final flush within shutdown_timeout, plus the socket drain;
+	// Every CWAGENTD_* name and value is one the agent accepts. SIGTERM
+	// -> final flush within shutdown_timeout, then the last OTLP push (2s);
 	// ECS allows at most 120s.
-	shutdown := 20 * time.Second
-	if v, ok := c.env("CWAGENTD_SHUTDOWN_TIMEOUT"); ok {
-		var err error
-		shutdown, err = time.ParseDuration(v)
-		require.NoError(t, err)
+	var env []string
+	for _, kv := range c.Environment {
+		env = append(env, kv.Name+"="+kv.Value)
 	}
+	shutdown := agentConfig(t, env).ShutdownTimeout
 	stop := time.Duration(c.StopTimeout) * time.Second
-	require.Greater(t, stop, shutdown+2*time.Second, "stopTimeout must exceed shutdown_timeout plus the drain")
+	require.Greater(t, stop, shutdown+2*time.Second, "stopTimeout must exceed shutdown_timeout plus the last push")
 	require.LessOrEqual(t, stop, 120*time.Second, "ECS caps stopTimeout at 120s")
 
 	require.Positive(t, c.MemoryReservation)

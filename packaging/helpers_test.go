@@ -6,7 +6,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cwagentd/cwagentd/config"
 )
 
 // requireTool returns the path of an external command a test needs. A
@@ -30,4 +33,16 @@ func repoFile(t *testing.T, path string) []byte {
 	b, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(path)))
 	require.NoError(t, err)
 	return b
+}
+
+// agentConfig loads the agent's config as a container would: from env
+// alone (NAME=value entries). A misspelt CWAGENTD_* name or a bad value
+// fails here as it would fail the agent's start.
+func agentConfig(t *testing.T, env []string) *config.Config {
+	t.Helper()
+	fs := pflag.NewFlagSet("cwagentd", pflag.ContinueOnError)
+	config.Flags(fs)
+	cfg, err := config.Load(fs, env)
+	require.NoError(t, err, "the agent would refuse to start with env %q", env)
+	return cfg
 }
