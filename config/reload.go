@@ -12,9 +12,6 @@ var liveKeys = map[string]bool{
 	"shutdown_timeout":                   true,
 }
 
-// Live reports whether key takes effect on a reload.
-func Live(key string) bool { return liveKeys[key] }
-
 // Change is one key whose effective value differs between two configs.
 type Change struct {
 	Key, From, To string

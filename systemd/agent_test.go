@@ -19,7 +19,7 @@ import (
 // for single-valued settings).
 func unitSettings() map[string]string {
 	m := map[string]string{}
-	for _, line := range strings.Split(Unit, "\n") {
+	for _, line := range strings.Split(unit, "\n") {
 		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
 			m[k] = v
 		}

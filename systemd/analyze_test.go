@@ -37,7 +37,7 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "cwagentd")
 	require.NoError(t, os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755))
-	unit, err := Render(bin)
+	unit, err := render(bin)
 	require.NoError(t, err)
 	path := filepath.Join(dir, Name+".service")
 	require.NoError(t, os.WriteFile(path, []byte(unit), 0o644))

@@ -14,11 +14,11 @@ import (
 // UnitPath (kardianos runs systemctl disable and daemon-reload). It keeps
 // configPath, and a packaged unit elsewhere is not its business.
 func Uninstall(configPath string, out, warn io.Writer) error {
-	if err := needRoot("remove " + UnitPath); err != nil {
+	if err := needRoot("remove " + unitPath); err != nil {
 		return err
 	}
-	if _, err := os.Stat(UnitPath); errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(out, "%s not found: nothing to uninstall (a unit from the .deb/.rpm goes with the package)\n", UnitPath)
+	if _, err := os.Stat(unitPath); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(out, "%s not found: nothing to uninstall (a unit from the .deb/.rpm goes with the package)\n", unitPath)
 		return nil
 	}
 	svc, err := newService("")
@@ -31,9 +31,9 @@ func Uninstall(configPath string, out, warn io.Writer) error {
 		fmt.Fprintf(out, "systemctl stop %s.service\n", Name)
 	}
 	if err := svc.Uninstall(); err != nil {
-		return fmt.Errorf("removing %s: %w; run \"systemctl disable %s.service\" to see why", UnitPath, err, Name)
+		return fmt.Errorf("removing %s: %w; run \"systemctl disable %s.service\" to see why", unitPath, err, Name)
 	}
-	fmt.Fprintf(out, "systemctl disable %s.service\nremoved %s\nsystemctl daemon-reload\n", Name, UnitPath)
+	fmt.Fprintf(out, "systemctl disable %s.service\nremoved %s\nsystemctl daemon-reload\n", Name, unitPath)
 	fmt.Fprintf(out, "kept the config %s (delete it yourself if you no longer need it)\n", configPath)
 	return nil
 }

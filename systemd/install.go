@@ -26,10 +26,10 @@ type Options struct {
 // alone; a different one is an error unless o.Force. It does not start the
 // service.
 func Install(o Options, out, warn io.Writer) error {
-	if err := needRoot("write " + UnitPath); err != nil {
+	if err := needRoot("write " + unitPath); err != nil {
 		return err
 	}
-	want, err := Render(o.Bin)
+	want, err := render(o.Bin)
 	if err != nil {
 		return err
 	}
@@ -55,31 +55,31 @@ func Install(o Options, out, warn io.Writer) error {
 // installUnit makes UnitPath hold want and returns the command that starts
 // the service on it.
 func installUnit(svc service.Service, want string, o Options, out io.Writer) (next string, err error) {
-	have, err := os.ReadFile(UnitPath)
+	have, err := os.ReadFile(unitPath)
 	switch {
 	case err == nil && string(have) == want:
-		fmt.Fprintf(out, "unit %s unchanged\n", UnitPath)
+		fmt.Fprintf(out, "unit %s unchanged\n", unitPath)
 		return "systemctl start " + Name, nil
 	case err == nil && !o.Force:
-		return "", fmt.Errorf("%s exists and differs from the unit for %s: rerun with --force to replace it (keep local changes in \"systemctl edit %s\" instead)", UnitPath, o.Bin, Name)
+		return "", fmt.Errorf("%s exists and differs from the unit for %s: rerun with --force to replace it (keep local changes in \"systemctl edit %s\" instead)", unitPath, o.Bin, Name)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return "", fmt.Errorf("reading the installed unit: %w", err)
 	}
 	next = "systemctl start " + Name
 	if err == nil { // --force: kardianos refuses to write over a unit
 		if err := svc.Uninstall(); err != nil {
-			return "", fmt.Errorf("removing the old %s: %w; run \"systemctl disable %s.service\" to see why", UnitPath, err, Name)
+			return "", fmt.Errorf("removing the old %s: %w; run \"systemctl disable %s.service\" to see why", unitPath, err, Name)
 		}
-		fmt.Fprintf(out, "removed the old %s (--force): systemctl disable %s.service, daemon-reload\n", UnitPath, Name)
+		fmt.Fprintf(out, "removed the old %s (--force): systemctl disable %s.service, daemon-reload\n", unitPath, Name)
 		next = "systemctl restart " + Name
 	}
 	if err := svc.Install(); err != nil {
-		return "", fmt.Errorf("installing %s: %w; run \"systemctl enable %s.service && systemctl daemon-reload\" to see why, then rerun with --force", UnitPath, err, Name)
+		return "", fmt.Errorf("installing %s: %w; run \"systemctl enable %s.service && systemctl daemon-reload\" to see why, then rerun with --force", unitPath, err, Name)
 	}
-	fmt.Fprintf(out, "wrote %s (ExecStart=%s ...)\nsystemctl enable %s.service\nsystemctl daemon-reload\n", UnitPath, o.Bin, Name)
+	fmt.Fprintf(out, "wrote %s (ExecStart=%s ...)\nsystemctl enable %s.service\nsystemctl daemon-reload\n", unitPath, o.Bin, Name)
 	for _, p := range packagedUnits {
 		if _, err := os.Stat(p); err == nil {
-			fmt.Fprintf(out, "note: %s overrides the packaged %s; \"cwagentd service uninstall\" goes back to it\n", UnitPath, p)
+			fmt.Fprintf(out, "note: %s overrides the packaged %s; \"cwagentd service uninstall\" goes back to it\n", unitPath, p)
 			break // on merged /usr both paths are the one file
 		}
 	}

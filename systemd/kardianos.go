@@ -37,6 +37,6 @@ func newService(bin string) (service.Service, error) {
 		Name:        Name,
 		Description: "cwagentd StatsD to CloudWatch metrics agent",
 		Executable:  bin,
-		Option:      service.KeyValue{"SystemdScript": Script()},
+		Option:      service.KeyValue{"SystemdScript": script()},
 	})
 }

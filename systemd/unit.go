@@ -7,45 +7,45 @@ import (
 	"strings"
 )
 
-// Unit is cwagentd.service as packaged.
+// unit is cwagentd.service as packaged.
 //
 //go:embed cwagentd.service
-var Unit string
+var unit string
 
 const (
 	// Name is the service name; the unit is Name + ".service".
 	Name = "cwagentd"
-	// PackagedBinary is the binary Unit's ExecStart= runs.
-	PackagedBinary = "/usr/bin/cwagentd"
-	// UnitPath is where kardianos/service writes a system unit (hardcoded
+	// packagedBinary is the binary unit's ExecStart= runs.
+	packagedBinary = "/usr/bin/cwagentd"
+	// unitPath is where kardianos/service writes a system unit (hardcoded
 	// there); it overrides a packaged /usr/lib/systemd/system/cwagentd.service.
-	UnitPath = "/etc/systemd/system/" + Name + ".service"
+	unitPath = "/etc/systemd/system/" + Name + ".service"
 
-	execStart = "ExecStart=" + PackagedBinary + " "
+	execStart = "ExecStart=" + packagedBinary + " "
 )
 
-// Script is the kardianos SystemdScript: Unit with the ExecStart= binary as
-// {{Path}}, its only template action, so the render is Unit with one path
-// swapped (Render).
-func Script() string {
-	return strings.Replace(Unit, execStart, "ExecStart={{Path}} ", 1)
+// script is the kardianos SystemdScript: unit with the ExecStart= binary as
+// {{Path}}, its only template action, so the render is unit with one path
+// swapped (render).
+func script() string {
+	return strings.Replace(unit, execStart, "ExecStart={{Path}} ", 1)
 }
 
-// Render returns the unit that runs bin: what kardianos renders from Script
+// render returns the unit that runs bin: what kardianos renders from Script
 // for Path=bin, and Unit itself for PackagedBinary. It refuses a path that
 // the unit would need escaped (CheckPath).
-func Render(bin string) (string, error) {
-	if err := CheckPath(bin); err != nil {
+func render(bin string) (string, error) {
+	if err := checkPath(bin); err != nil {
 		return "", err
 	}
-	return strings.Replace(Unit, execStart, "ExecStart="+bin+" ", 1), nil
+	return strings.Replace(unit, execStart, "ExecStart="+bin+" ", 1), nil
 }
 
-// CheckPath accepts an absolute, clean path made of letters, digits and
+// checkPath accepts an absolute, clean path made of letters, digits and
 // "/._+-": anything else (a space, %, $, a quote, a backslash) means
 // something to systemd in ExecStart= and would need escaping, which the
 // template does not do.
-func CheckPath(bin string) error {
+func checkPath(bin string) error {
 	if !filepath.IsAbs(bin) || filepath.Clean(bin) != bin {
 		return fmt.Errorf("binary path %q must be absolute and clean: pass --bin /usr/local/bin/cwagentd (for example)", bin)
 	}

@@ -14,32 +14,32 @@ func TestScript(t *testing.T) {
 	// {{Path}} must be the template's only action: anything else in Unit
 	// that kardianos' engine would expand breaks "Render equals the
 	// kardianos render", which the install test checks end to end.
-	s := Script()
+	s := script()
 	assert.Equal(t, 1, strings.Count(s, "{{"))
 	assert.Contains(t, s, "\nExecStart={{Path}} run --config "+packaging.ConfigPath+"\n")
-	assert.Equal(t, 1, strings.Count(Unit, "\n"+execStart), "one ExecStart= with the packaged binary")
+	assert.Equal(t, 1, strings.Count(unit, "\n"+execStart), "one ExecStart= with the packaged binary")
 }
 
 func TestRender_Success(t *testing.T) {
 	f := func(bin string) {
 		t.Helper()
-		got, err := Render(bin)
+		got, err := render(bin)
 		require.NoError(t, err)
 		assert.Contains(t, got, "\nExecStart="+bin+" run --config ")
-		assert.Equal(t, Unit, strings.Replace(got, "ExecStart="+bin+" ", execStart, 1))
+		assert.Equal(t, unit, strings.Replace(got, "ExecStart="+bin+" ", execStart, 1))
 	}
 	f("/usr/bin/cwagentd")
 	f("/usr/local/bin/cwagentd")
 	f("/opt/cwagentd-1.2.0/bin/cwagentd_linux+amd64")
-	got, err := Render(PackagedBinary)
+	got, err := render(packagedBinary)
 	require.NoError(t, err)
-	assert.Equal(t, Unit, got, "the packaged binary renders the packaged unit")
+	assert.Equal(t, unit, got, "the packaged binary renders the packaged unit")
 }
 
 func TestRender_Failure(t *testing.T) {
 	f := func(bin, wantErr string) {
 		t.Helper()
-		_, err := Render(bin)
+		_, err := render(bin)
 		require.Error(t, err, bin)
 		assert.Contains(t, err.Error(), wantErr, bin)
 		assert.Contains(t, err.Error(), "/usr/local/bin/cwagentd", "the error names the fix")
