@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"hash/maphash"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -42,12 +43,17 @@ type Aggregator struct {
 	locals   []*Local
 	curStart int64 // unix seconds
 	def      *Local
-	live     atomic.Int64 // series created in the open period, for MaxSeries
+	live     atomic.Int64 // len(admitted), read without the lock
 	gauges   gauges
 
 	// maxSeries and gaugeTTL start from Options and change on a reload.
 	maxSeries atomic.Int64
 	gaugeTTL  atomic.Int64 // nanoseconds
+
+	// admitted holds the hashes of the series of the open period that
+	// MaxSeries counts: a series is one however many readers fold it.
+	admitMu  sync.Mutex
+	admitted map[uint64]struct{}
 
 	handedOff atomic.Int64 // unix nanos (Options.Now) Run last handed a period on; New's time at first
 
@@ -66,6 +72,7 @@ func New(o Options) *Aggregator {
 		opts:     o,
 		curStart: o.Now().Truncate(o.Period).Unix(),
 		gauges:   gauges{m: map[string]*gaugeState{}},
+		admitted: map[uint64]struct{}{},
 		TagFixes: drops.New(o.Log, "dropped or changed tags", tagReasons),
 		Drops:    drops.New(o.Log, "dropped samples", sampleReasons),
 	}
@@ -91,11 +98,29 @@ func (a *Aggregator) Fold(s *line.Sample) { a.def.Fold(s) }
 // Series returns the number of series in the open period.
 func (a *Aggregator) Series() int64 { return a.live.Load() }
 
-// admit counts a new series of the open period, or refuses it past MaxSeries.
-func (a *Aggregator) admit() bool {
-	if n, limit := a.live.Add(1), a.maxSeries.Load(); limit > 0 && n > limit {
-		a.live.Add(-1)
+// admit reports whether the series of canonical key may have an entry in
+// the open period: one already admitted (by any reader) may, a new one only
+// below MaxSeries. Readers call it on their slow path only, once per series
+// and period.
+func (a *Aggregator) admit(key string) bool {
+	h := maphash.String(keySeed, key)
+	a.admitMu.Lock()
+	defer a.admitMu.Unlock()
+	if _, ok := a.admitted[h]; ok {
+		return true
+	}
+	if limit := a.maxSeries.Load(); limit > 0 && int64(len(a.admitted)) >= limit {
 		return false
 	}
+	a.admitted[h] = struct{}{}
+	a.live.Store(int64(len(a.admitted)))
 	return true
+}
+
+// resetAdmitted starts the count of a new period (keeping the set's memory).
+func (a *Aggregator) resetAdmitted() {
+	a.admitMu.Lock()
+	clear(a.admitted)
+	a.live.Store(0)
+	a.admitMu.Unlock()
 }

@@ -81,7 +81,7 @@ func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
 	}
 	i, ok := t.entryOf(id)
 	if !ok {
-		if !l.a.admit() {
+		if !l.a.admit(id.key) {
 			l.a.Drops.Add(sampleSeriesLimit, 1, s.Name)
 			return 0, false
 		}

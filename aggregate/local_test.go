@@ -90,6 +90,23 @@ func TestMaxSeries_CapsNewSeriesOnly(t *testing.T) {
 	assert.Contains(t, h.close(), "d{}", "the cap is per period")
 }
 
+// A series two readers fold is one series for the cap: neither reader's
+// samples of it are dropped.
+func TestMaxSeries_CountsASeriesOnceAcrossReaders(t *testing.T) {
+	h := &harness{t: t, now: t0.Add(5 * time.Second)}
+	h.a = New(Options{Period: time.Minute, MaxSeries: 2, Now: func() time.Time { return h.now }})
+	r1, r2 := h.a.NewFolder(), h.a.NewFolder()
+	foldInto(t, r1, "a:1|c", "b:1|c")
+	foldInto(t, r2, "b:2|c", "a:2|c", "c:1|c")
+	assert.Equal(t, int64(2), h.a.Series())
+	got := h.close()
+	assert.Equal(t, 3.0, got["a{}"].Stats.Sum)
+	assert.Equal(t, 3.0, got["b{}"].Stats.Sum)
+	assert.NotContains(t, got, "c{}")
+	assert.Equal(t, uint64(1), h.a.Drops.Get(sampleSeriesLimit), "only the third series")
+	assert.Zero(t, h.a.Series(), "counted per period")
+}
+
 func TestIdentities_ForgottenAfterTwoIdlePeriods(t *testing.T) {
 	h := newHarness(t, time.Minute, 0)
 	h.fold("burst.1:1|c", "burst.2:1|c", "steady:1|c")

@@ -63,7 +63,7 @@ func (a *Aggregator) Close(next time.Time) []Batch {
 	locals, closed := slices.Clone(a.locals), a.curStart
 	a.curStart = nextStart
 	a.mu.Unlock()
-	a.live.Store(0)
+	a.resetAdmitted()
 
 	curs := make([]*table, len(locals))
 	past := map[int64][]*table{}
