@@ -126,6 +126,7 @@ func run(o options) (report, error) {
 		"AWS_ENDPOINT_URL_CLOUDWATCH=" + cw.URL(), "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"CWAGENTD_LISTEN_UDP=" + udp, "CWAGENTD_LISTEN_UNIXGRAM=" + sock, "CWAGENTD_SHUTDOWN_TIMEOUT=60s",
+		"CWAGENTD_ADMIN_LISTEN=127.0.0.1:0", // never the fixed default port a real agent may hold
 	}
 	agent.Stderr = os.Stderr
 	if err := agent.Start(); err != nil {
