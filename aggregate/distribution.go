@@ -28,6 +28,13 @@ type distribution struct {
 	zero     float64             // weight of exact zeros, once bucketed
 }
 
+// reset empties d for reuse, keeping its exact-value map; a bucketed one
+// starts exact again (its buckets are dropped: bucketing is the rare case).
+func (d *distribution) reset() {
+	clear(d.exact)
+	d.pos, d.neg, d.zero = nil, nil, 0
+}
+
 func (d *distribution) add(v, weight float64) {
 	if d.pos == nil {
 		if d.exact == nil {

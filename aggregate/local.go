@@ -20,9 +20,12 @@ type Local struct {
 	ids  map[string]*identity
 	tags []tag  // scratch
 	key  []byte // scratch
-	// spare is a closed table given back for reuse, so that a steady state
-	// allocates nothing per period.
+	// spare is a closed table given back for reuse, and dists and sets the
+	// distributions and member sets its entries held, so that a steady
+	// state allocates nothing per period.
 	spare *table
+	dists []*distribution
+	sets  []map[uint64]struct{}
 }
 
 // NewFolder returns a Local for one reader goroutine.
@@ -89,7 +92,7 @@ func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
 			id.gauge = l.a.gauges.get(id, t.start)
 		}
 		i = int32(len(t.entries))
-		t.entries = append(t.entries, entry{id: id})
+		t.entries = append(t.entries, l.newEntry(id))
 		t.setEntryOf(id, i)
 	}
 	id.lastSeen = max(id.lastSeen, t.start)
@@ -137,7 +140,41 @@ func (l *Local) recycle(t *table, before int64) {
 			delete(l.ids, k)
 		}
 	}
+	// Keep what this period used, not what a burst long ago did.
+	clear(l.dists)
+	clear(l.sets)
+	l.dists, l.sets = l.dists[:0], l.sets[:0]
+	for i := range t.entries {
+		e := &t.entries[i]
+		if e.dist != nil {
+			e.dist.reset()
+			l.dists = append(l.dists, e.dist)
+		}
+		if e.set != nil {
+			clear(e.set)
+			l.sets = append(l.sets, e.set)
+		}
+		e.dist, e.set = nil, nil
+	}
 	l.spare = t
+}
+
+// newEntry is id's entry for a new period, with a distribution or a member
+// set from the last period's when its type needs one.
+func (l *Local) newEntry(id *identity) entry {
+	e := entry{id: id}
+	switch id.typ {
+	case line.Counter, line.Gauge:
+	case line.Set:
+		if n := len(l.sets); n > 0 {
+			e.set, l.sets = l.sets[n-1], l.sets[:n-1]
+		}
+	default:
+		if n := len(l.dists); n > 0 {
+			e.dist, l.dists = l.dists[n-1], l.dists[:n-1]
+		}
+	}
+	return e
 }
 
 // newIdentity makes a series' identity from its canonical key (see

@@ -123,9 +123,11 @@ func TestSteadyState_NoAllocsAcrossPeriods(t *testing.T) {
 	h := newHarness(t, time.Minute, 0)
 	var samples []line.Sample
 	for i := range 100 {
-		var s line.Sample
-		line.Parse(fmt.Appendf(nil, "m%d:1|c|#env:prod", i), &s)
-		samples = append(samples, s)
+		for _, f := range []string{"m%d:1|c|#env:prod", "t%d:1:2:3|ms", "s%d:a:b|s"} {
+			var s line.Sample
+			require.Equal(t, line.OK, line.Parse(fmt.Appendf(nil, f, i), &s))
+			samples = append(samples, s)
+		}
 	}
 	for range 2 { // warm the spare table and the identities
 		for i := range samples {
@@ -142,7 +144,7 @@ func TestSteadyState_NoAllocsAcrossPeriods(t *testing.T) {
 			h.a.Fold(&samples[i])
 		}
 	})
-	assert.Zero(t, allocs, "a new period reuses the table and the identities")
+	assert.Zero(t, allocs, "a new period reuses the table, the identities, the distributions and the sets")
 }
 
 // A reload changes the cap and the gauge TTL of a running Aggregator.
