@@ -17,7 +17,7 @@ const (
 	BadType             // missing or unknown type
 	BadRate             // @rate not a number in [MinRate, 1]
 	BadTimestamp        // |T not a positive integer
-	BadField            // an empty field (||) or a repeated rate/tags/timestamp field
+	BadField            // a repeated rate, tags or timestamp field (an empty field, ||, is ignored)
 	NumReasons          // the number of Reasons; not a Reason
 )
 

@@ -23,8 +23,6 @@ func (t Type) String() string {
 	return "?"
 }
 
-// IsDistribution reports whether t folds as a distribution (ms, h, d).
-func (t Type) IsDistribution() bool { return t == Timer || t == Histogram || t == Distribution }
 
 // Sample is one parsed line. Its byte slices alias the parsed input and are
 // valid only until that buffer is reused; Values, Deltas and Members reuse their
