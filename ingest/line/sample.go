@@ -23,7 +23,6 @@ func (t Type) String() string {
 	return "?"
 }
 
-
 // Sample is one parsed line. Its byte slices alias the parsed input and are
 // valid only until that buffer is reused; Values, Deltas and Members reuse their
 // backing arrays across calls to Parse.
