@@ -63,8 +63,7 @@ func (s *Spool) forget(es []*entry, seg *segment) {
 		s.oldest.remove(e)
 		e.seg.live--
 		if e.seg != seg {
-			e.seg.ackedBy[seg]++
-			seg.pins++
+			e.seg.pin(seg)
 		}
 	}
 }

@@ -83,7 +83,10 @@ func (s *Spool) copyFrames(f *os.File, es []*entry) (int, error) {
 		}
 		s.mu.Lock()
 		for i, e := range moved {
+			// The original stays where it was until that whole file goes,
+			// which a compaction that stops partway may leave for long.
 			e.seg.live--
+			e.seg.pin(seg)
 			e.seg, e.off = seg, off+rels[i]
 			seg.live++
 		}

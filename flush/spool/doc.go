@@ -64,7 +64,9 @@
 // MaxBytes bounds the live records (their frames); an Append past it drops the
 // oldest live records. A segment file is deleted once none of its records is
 // live and none of its ack frames is still needed (an ack is needed while the
-// record it acks sits in an older file that still exists). So that one
+// record it acks sits in an older file that still exists). A file that got a
+// record's copy from compaction counts as holding that record's ack: it stays
+// while the file of the original does. So that one
 // request CloudWatch keeps refusing cannot pin every later file for 14 days,
 // the live records of the oldest file are copied forward (same ID and Time;
 // the later copy wins at Open) once the files hold more than twice the live

@@ -16,6 +16,8 @@ import (
 // way a full or failing disk does (running as root, chmod would not).
 type faults struct {
 	write, sync, truncate error
+	// writesOK lets that many writes through before write starts failing.
+	writesOK int
 }
 
 func (fl *faults) clear() { *fl = faults{} }
@@ -37,7 +39,9 @@ type faultyFile struct {
 
 // WriteAt writes half of p before it fails, like a disk filling up mid-frame.
 func (f faultyFile) WriteAt(p []byte, off int64) (int, error) {
-	if f.fl.write != nil {
+	if f.fl.write != nil && f.fl.writesOK > 0 {
+		f.fl.writesOK--
+	} else if f.fl.write != nil {
 		n, _ := f.file.WriteAt(p[:len(p)/2], off)
 		return n, &os.PathError{Op: "write", Path: "x", Err: f.fl.write}
 	}

@@ -49,6 +49,15 @@ func contents(t *testing.T, s *Spool) []string {
 	return out
 }
 
+// pendingIDs lists the IDs of the pending records, in Pending's order.
+func pendingIDs(s *Spool) []ID {
+	var out []ID
+	for _, e := range s.Pending() {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
 // segmentFiles lists the segment files in dir by name.
 func segmentFiles(t *testing.T, dir string) []string {
 	t.Helper()

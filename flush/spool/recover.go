@@ -100,10 +100,14 @@ func (s *Spool) scanFile(sc *scanner, seg *segment, maxID *ID) (int64, error) {
 }
 
 // place records a data frame found at Open. A second frame for an ID is a
-// copy made by compaction: the later one wins.
+// copy made by compaction: the later one wins, and the earlier one's file
+// pins it as at the copy.
 func (s *Spool) place(seg *segment, id ID, nanos, off, size int64) {
 	if e := s.index[id]; e != nil {
 		e.seg.live--
+		if e.seg != seg {
+			e.seg.pin(seg)
+		}
 		s.stats.Bytes += size - e.size
 		e.seg, e.off, e.size = seg, off, size
 		seg.live++

@@ -20,11 +20,21 @@ type segment struct {
 	f    file  // open for writing while this is the active segment, else nil
 
 	live int // records whose current copy is here and that are not acked
-	// ackedBy counts, per newer segment, the acks it holds for records that
-	// were here: when this file goes, those acks are no longer needed.
+	// ackedBy counts, per newer segment, what it holds for records that were
+	// here: their acks, and the copies compaction made of them (whose file
+	// gets the ack, or pins the one that does). While this file exists its
+	// copies of those records would be live again without them; once it is
+	// gone they are no longer needed.
 	ackedBy map[*segment]int
-	pins    int  // acks held here for records in older files that still exist
+	pins    int  // what is held here for records in older files that still exist
 	unpin   bool // pins dropped during the current collect pass
+}
+
+// pin records that newer holds an ack or a later copy of a record that seg
+// has a copy of: newer stays for as long as seg does.
+func (seg *segment) pin(newer *segment) {
+	seg.ackedBy[newer]++
+	newer.pins++
 }
 
 func segmentName(base uint64) string { return fmt.Sprintf("%020d%s", base, segmentExt) }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -197,4 +199,61 @@ func TestCompaction_DropsARecordThatNoLongerVerifies(t *testing.T) {
 	defer s.Close()
 	assert.Equal(t, []string{"bbbb", "cccccccccccccccccccccccccccccccccccc"}, contents(t, s))
 	assert.Zero(t, s.Stats().Corrupt)
+}
+
+// A compaction that stops partway (here: dropping a record that no longer
+// verifies fails) leaves the moved record's original in the old file, which
+// stays for its other live record. The copy's file, where the record's ack
+// then goes, must stay while that original exists, or the ack goes with it
+// and the record comes back. The same holds after a restart, when Open finds
+// both copies (as a crash in the middle of a compaction leaves them).
+func TestCompaction_StoppedPartwayKeepsTheAcksOfWhatItMoved(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
+			dir := t.TempDir()
+			c := &clock{t0}
+			fl := &faults{}
+			opts := []func(*Options){segmentBytes(300), fl.option}
+			s := openT(t, dir, c, opts...)
+			x := appendT(t, s, t0, "xxxx")
+			y := appendT(t, s, t0, strings.Repeat("y", 200))
+			z := appendT(t, s, t0, strings.Repeat("z", 60)) // opens the second file
+			require.Len(t, s.segs, 2)
+			old := s.segs[0]
+
+			flip := func() { // y's last byte: compaction drops y as corrupt
+				e := s.index[y]
+				f, err := os.OpenFile(old.path, os.O_RDWR, 0)
+				require.NoError(t, err)
+				defer f.Close()
+				b := make([]byte, 1)
+				_, err = f.ReadAt(b, e.off+e.size-1)
+				require.NoError(t, err)
+				_, err = f.WriteAt([]byte{b[0] ^ 0xff}, e.off+e.size-1)
+				require.NoError(t, err)
+			}
+			flip()
+			fl.write, fl.writesOK = syscall.ENOSPC, 1 // x's copy is written, y's ack is not
+			require.ErrorIs(t, s.compactOldest(), syscall.ENOSPC)
+			fl.clear()
+			require.Equal(t, s.segs[1], s.index[x].seg, "x was moved")
+			require.Equal(t, old, s.index[y].seg, "y was not")
+			if restart {
+				flip() // y verifies again: the files are those a crash mid-compaction leaves
+				s = reopen(t, s, c, opts...)
+				require.ElementsMatch(t, []ID{x, y, z}, pendingIDs(s))
+			}
+
+			require.NoError(t, s.Ack(x)) // its ack goes to the copy's file
+			require.NoError(t, s.Ack(z))
+			w := appendT(t, s, t0, strings.Repeat("w", 150)) // the copy's file is full and dead now
+			require.FileExists(t, old.path, "y keeps the original of x")
+
+			s = reopen(t, s, c, opts...)
+			defer s.Close()
+			got := pendingIDs(s)
+			assert.NotContains(t, got, x, "x came back after its Ack returned")
+			assert.Contains(t, got, w)
+		})
+	}
 }
