@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cwagentd/cwagentd/internal/testenv"
 	"github.com/cwagentd/cwagentd/packaging"
 )
 
@@ -23,7 +24,7 @@ func TestPackages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and both packages; run without -short")
 	}
-	dpkgDeb := requireTool(t, "dpkg-deb")
+	dpkgDeb := testenv.Tool(t, "dpkg-deb", "dpkg")
 
 	const version = "1.2.3+4.gabc1234" // what build.sh makes of the tag below
 	dist := t.TempDir()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cwagentd/cwagentd/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -42,7 +43,7 @@ func TestPackageVersion(t *testing.T) {
 // the versions as releases happen: a pre-release, the tag, commits after it,
 // the next tag.
 func TestPackageVersionOrder(t *testing.T) {
-	dpkg := requireTool(t, "dpkg")
+	dpkg := testenv.Tool(t, "dpkg", "dpkg")
 	rpm, _ := exec.LookPath("rpm") // optional: CI does not install it
 	order := []string{"b80e83e", "v1.3.0-rc1", "v1.3.0-rc1-2-gdeadbee", "v1.3.0", "v1.3.0-dirty",
 		"v1.3.0-2-gabc1234", "v1.3.0-2-gabc1234-dirty", "v1.3.0-10-gabc1234", "v1.3.1"}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/cwagentd/cwagentd/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,21 +19,9 @@ const maxExposure = 2.0
 
 // needTool skips a test when a tool is missing, except in CI (env CI set),
 // where a missing tool must not pass silently.
-func needTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is missing and CI is set: install the Debian package %s", name, pkg)
-	}
-	t.Skipf("%s is missing (Debian package %s): skipping", name, pkg)
-	return ""
-}
 
 func TestSystemdAnalyzeVerify(t *testing.T) {
-	analyze := needTool(t, "systemd-analyze", "systemd")
+	analyze := testenv.Tool(t, "systemd-analyze", "systemd")
 	// verify wants ExecStart= to be executable: render for a stand-in binary.
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "cwagentd")
@@ -52,7 +41,7 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 var exposureRE = regexp.MustCompile(`Overall exposure level for \S+: (\d+\.\d+)`)
 
 func TestSystemdAnalyzeSecurity(t *testing.T) {
-	analyze := needTool(t, "systemd-analyze", "systemd")
+	analyze := testenv.Tool(t, "systemd-analyze", "systemd")
 	out, err := exec.Command(analyze, "security", "--offline=yes", "cwagentd.service").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	m := exposureRE.FindSubmatch(out)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cwagentd/cwagentd/internal/testenv"
 	"github.com/cwagentd/cwagentd/packaging"
 )
 
@@ -167,13 +168,8 @@ PATH="$ROOT/fakebin:$PATH" exec "$BIN" "$@"`
 
 func newTempRoot(t *testing.T) *tempRoot {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		skipOrFail(t, "needs root: unshare --mount and mount --bind")
-	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		skipOrFail(t, "unshare is missing (Debian package util-linux)")
-	}
+	testenv.Root(t, "unshare --mount and mount --bind")
+	unshare := testenv.Tool(t, "unshare", "util-linux")
 	dir := t.TempDir()
 	r := &tempRoot{dir: dir, bin: filepath.Join(dir, "build", "cwagentd"), log: filepath.Join(dir, "systemctl.log"), unshare: unshare}
 	for _, d := range []string{"etc/systemd/system", "fakebin"} {
@@ -234,14 +230,6 @@ func (r *tempRoot) systemctlCalls(t *testing.T) []string {
 	require.NoError(t, err)
 	require.NoError(t, os.Remove(r.log))
 	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-}
-
-func skipOrFail(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s, and CI is set", why)
-	}
-	t.Skip(why)
 }
 
 func readFile(t *testing.T, path string) string {

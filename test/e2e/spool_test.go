@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cwagentd/cwagentd/internal/testenv"
 	"github.com/cwagentd/cwagentd/test/fakecw"
 )
 
@@ -93,14 +93,8 @@ func TestE2E_UnwritableSpoolKeepsRunningInMemory(t *testing.T) {
 // agent's own) is reported, and the data stays in memory: nothing is lost
 // once CloudWatch answers.
 func TestE2E_FullDiskSpoolKeepsDataInMemory(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("needs root for a tmpfs in a mount namespace")
-		}
-		t.Skip("needs root for a tmpfs in a mount namespace")
-	}
-	unshare, err := exec.LookPath("unshare")
-	require.NoError(t, err, "unshare (Debian package util-linux)")
+	testenv.Root(t, "a tmpfs in a mount namespace")
+	unshare := testenv.Tool(t, "unshare", "util-linux")
 	dir := filepath.Join(t.TempDir(), "spool")
 	require.NoError(t, os.Mkdir(dir, 0o700))
 	wrapper := filepath.Join(t.TempDir(), "cwagentd-on-a-full-disk")
