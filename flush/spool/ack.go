@@ -3,7 +3,6 @@ package spool
 import (
 	"errors"
 	"io/fs"
-	"os"
 )
 
 // Ack marks records done (CloudWatch accepted them): when it returns nil an
@@ -81,34 +80,30 @@ func (s *Spool) tidy() {
 
 // collect deletes, oldest first, the segments that hold no live record and
 // no ack still needed. Acks only point back, so one pass sees every segment
-// that a deletion earlier in the pass unpinned; before deleting such a
-// segment the directory is synced, so that a crash cannot bring back records
-// whose acks are gone.
+// that a deletion earlier in the pass unpinned. A segment that ever held acks
+// for an older file is deleted only once that file's deletion is durable (the
+// directory is synced first if anything was deleted since it last was), so
+// that a crash cannot bring back records whose acks are gone.
 func (s *Spool) collect() {
 	kept := s.segs[:0]
-	removed := false
+	syncFailed := false // then no more tries in this pass
 	for _, seg := range s.segs {
-		unpinned := seg.unpin
-		seg.unpin = false
 		if seg == s.active || seg.live > 0 || seg.pins > 0 {
 			kept = append(kept, seg)
 			continue
 		}
-		if unpinned && removed {
-			if err := s.opts.syncDir(s.opts.Dir); err != nil {
-				kept = append(kept, seg)
-				continue
-			}
-			removed = false
-		}
-		if err := os.Remove(seg.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if seg.heldAcks && s.dirDirty && (syncFailed || s.syncDir() != nil) {
+			syncFailed = true
 			kept = append(kept, seg)
 			continue
 		}
-		removed = true
+		if err := s.opts.remove(seg.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			kept = append(kept, seg)
+			continue
+		}
+		s.dirDirty = true
 		for newer, n := range seg.ackedBy {
 			newer.pins -= n
-			newer.unpin = true
 		}
 		s.mu.Lock()
 		s.stats.Segments--

@@ -3,6 +3,7 @@ package spool
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -84,3 +85,35 @@ func reopen(t *testing.T, s *Spool, c *clock, mods ...func(*Options)) *Spool {
 
 func segmentBytes(n int64) func(*Options) { return func(o *Options) { o.SegmentBytes = n } }
 func maxBytes(n int64) func(*Options)     { return func(o *Options) { o.MaxBytes = n } }
+
+// journal records, in order, the directory syncs and segment removals the
+// spool makes. While syncErr is set, syncDir fails with it.
+type journal struct {
+	events  []string
+	syncErr error
+}
+
+func (j *journal) option(o *Options) {
+	o.syncDir = func(dir string) error {
+		if j.syncErr != nil {
+			j.events = append(j.events, "sync failed")
+			return j.syncErr
+		}
+		j.events = append(j.events, "sync")
+		return syncDir(dir)
+	}
+	o.remove = func(name string) error {
+		j.events = append(j.events, "remove "+filepath.Base(name))
+		return os.Remove(name)
+	}
+}
+
+// syncedBetween reports whether the directory was synced after the removal
+// of first and before that of second (both must have been removed).
+func (j *journal) syncedBetween(t *testing.T, first, second string) bool {
+	t.Helper()
+	i := slices.Index(j.events, "remove "+filepath.Base(first))
+	k := slices.Index(j.events, "remove "+filepath.Base(second))
+	require.True(t, i >= 0 && k > i, "%s removed, then %s: %q", first, second, j.events)
+	return slices.Contains(j.events[i:k], "sync")
+}

@@ -35,10 +35,12 @@ type Options struct {
 	// Now is the clock MaxAge is measured against. nil means time.Now.
 	Now func() time.Time
 
-	// openFile opens segment files for writing and syncDir makes changes to
-	// the directory durable; tests inject failing or faster ones.
+	// openFile opens segment files for writing, syncDir makes changes to the
+	// directory durable and remove deletes a segment file; tests inject
+	// failing, faster or watching ones.
 	openFile func(name string, flag int, perm os.FileMode) (file, error)
 	syncDir  func(dir string) error
+	remove   func(name string) error
 }
 
 // withDefaults fills the zero values and rejects the values that cannot work.
@@ -72,6 +74,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.syncDir == nil {
 		o.syncDir = syncDir
+	}
+	if o.remove == nil {
+		o.remove = os.Remove
 	}
 	return o, nil
 }

@@ -89,6 +89,10 @@ func (s *Spool) scanFile(sc *scanner, seg *segment, maxID *ID) (int64, error) {
 			for _, id := range ids {
 				if e := s.index[id]; e != nil {
 					s.forget([]*entry{e}, seg)
+				} else {
+					// Its record's file is gone, perhaps not durably
+					// yet: the last process may not have synced that.
+					seg.heldAcks = true
 				}
 			}
 		},

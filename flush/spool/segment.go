@@ -26,8 +26,10 @@ type segment struct {
 	// copies of those records would be live again without them; once it is
 	// gone they are no longer needed.
 	ackedBy map[*segment]int
-	pins    int  // what is held here for records in older files that still exist
-	unpin   bool // pins dropped during the current collect pass
+	pins    int // what is held here for records in older files that still exist
+	// heldAcks is set once this file held an ack or copy for a record of an
+	// older file: it is removed only after those files' removal is durable.
+	heldAcks bool
 }
 
 // pin records that newer holds an ack or a later copy of a record that seg
@@ -35,6 +37,7 @@ type segment struct {
 func (seg *segment) pin(newer *segment) {
 	seg.ackedBy[newer]++
 	newer.pins++
+	newer.heldAcks = true
 }
 
 func segmentName(base uint64) string { return fmt.Sprintf("%020d%s", base, segmentExt) }

@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -256,4 +257,71 @@ func TestCompaction_StoppedPartwayKeepsTheAcksOfWhatItMoved(t *testing.T) {
 			assert.Contains(t, got, w)
 		})
 	}
+}
+
+// A segment whose acks kept the records of an older file from coming back is
+// removed only once the older file's removal is durable: the directory is
+// synced in between, even when the two removals are far apart or the first
+// attempt to sync fails. Otherwise a crash that kept the second removal and
+// lost the first would replay the older file's acked records.
+func TestCollect_SyncsTheDirectoryBeforeRemovingNeededAcks(t *testing.T) {
+	for _, syncFails := range []bool{false, true} {
+		t.Run(fmt.Sprintf("syncFails=%v", syncFails), func(t *testing.T) {
+			dir := t.TempDir()
+			c := &clock{t0}
+			j := &journal{}
+			opts := []func(*Options){segmentBytes(70), j.option} // two records a file
+			s := openT(t, dir, c, opts...)
+			defer s.Close()
+			a1 := appendT(t, s, t0, "a1")
+			a2 := appendT(t, s, t0, "a2")
+			b1 := appendT(t, s, t0, "b1")
+			a, b := s.segs[0].path, s.segs[1].path
+			require.NoError(t, s.Ack(a1)) // in b: it pins b while a exists
+			if syncFails {
+				require.NoError(t, s.Ack(b1)) // b is done but for a's ack
+			}
+			d1 := appendT(t, s, t0, "d1") // a third file, the last one created
+			require.Len(t, s.segs, 3)
+
+			if syncFails {
+				j.syncErr = errors.New("EIO")
+			}
+			require.NoError(t, s.Ack(a2)) // a goes
+			require.NoFileExists(t, a)
+			require.FileExists(t, b, "not removed without a sync")
+			j.syncErr = nil
+			if !syncFails {
+				require.NoError(t, s.Ack(b1)) // b goes, in a later pass
+			} else {
+				require.NoError(t, s.Ack(d1)) // the next pass retries
+			}
+			require.NoFileExists(t, b)
+			assert.True(t, j.syncedBetween(t, a, b), "%q", j.events)
+		})
+	}
+}
+
+// Open cannot know whether the last process synced its removals: a segment
+// holding acks for records of a file that is gone is removed only after a
+// directory sync.
+func TestCollect_SyncsTheDirectoryBeforeRemovingAcksFoundAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	s := openT(t, dir, c, segmentBytes(70))
+	a1 := appendT(t, s, t0, "a1")
+	a2 := appendT(t, s, t0, "a2")
+	b1 := appendT(t, s, t0, "b1")
+	require.NoError(t, s.Ack(a1)) // in b
+	appendT(t, s, t0, "d1")
+	require.NoError(t, s.Ack(a2)) // a goes; the process dies before syncing that
+	b := s.segs[0].path
+	require.Len(t, s.segs, 2)
+
+	j := &journal{}
+	s = reopen(t, s, c, segmentBytes(70), j.option)
+	defer s.Close()
+	require.NoError(t, s.Ack(b1))
+	require.NoFileExists(t, b)
+	assert.Equal(t, []string{"sync", "remove " + filepath.Base(b)}, j.events)
 }

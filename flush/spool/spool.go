@@ -37,6 +37,10 @@ type Spool struct {
 	oldest entryHeap
 	nextID ID
 	buf    []byte
+	// dirDirty is set while a segment removal may not be durable yet: from
+	// an os.Remove (or Open, which cannot know about the last process's) to
+	// the next successful directory sync.
+	dirDirty bool
 
 	// mu guards index, stats and closed for Pending, Read and Stats. It is
 	// never held across file I/O.
@@ -64,7 +68,7 @@ func Open(o Options) (*Spool, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Spool{opts: o, lock: lock, index: map[ID]*entry{}, nextID: 1}
+	s := &Spool{opts: o, lock: lock, index: map[ID]*entry{}, nextID: 1, dirDirty: true}
 	if err := s.recover(); err != nil {
 		s.release()
 		return nil, err

@@ -87,7 +87,7 @@ func (s *Spool) create() error {
 	if err := f.Sync(); err != nil {
 		return fail("sync", err)
 	}
-	if err := s.opts.syncDir(s.opts.Dir); err != nil {
+	if err := s.syncDir(); err != nil {
 		return fail("sync the directory of", err)
 	}
 	s.nextID = max(s.nextID, ID(base))
@@ -98,6 +98,15 @@ func (s *Spool) create() error {
 	s.stats.Segments++
 	s.stats.DiskBytes += headerLen
 	s.mu.Unlock()
+	return nil
+}
+
+// syncDir makes the creations and removals of segment files so far durable.
+func (s *Spool) syncDir() error {
+	if err := s.opts.syncDir(s.opts.Dir); err != nil {
+		return err
+	}
+	s.dirDirty = false
 	return nil
 }
 
