@@ -1,6 +1,8 @@
 package spool
 
 import (
+	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,34 +88,144 @@ func reopen(t *testing.T, s *Spool, c *clock, mods ...func(*Options)) *Spool {
 func segmentBytes(n int64) func(*Options) { return func(o *Options) { o.SegmentBytes = n } }
 func maxBytes(n int64) func(*Options)     { return func(o *Options) { o.MaxBytes = n } }
 
-// journal records, in order, the directory syncs and segment removals the
-// spool makes. While syncErr is set, syncDir fails with it.
-type journal struct {
-	events  []string
+// disk watches what the spool asks of the disk. A segment file opened through
+// it is dirty from a write or truncate until its Sync; a created file is not
+// durable until the next syncDir; and each removal is checked against the
+// files still there or whose removal is not synced yet: none of them may hold
+// a record that the removed file acks, or a crash could bring that record
+// back. While syncErr is set, syncDir fails with it.
+type disk struct {
+	t       *testing.T
+	events  []string               // syncs and removals, in order
+	dirty   map[string]bool        // files written since their last Sync
+	created []string               // since the last syncDir
+	removed map[string]map[ID]bool // since the last syncDir: the records they held
 	syncErr error
 }
 
-func (j *journal) option(o *Options) {
-	o.syncDir = func(dir string) error {
-		if j.syncErr != nil {
-			j.events = append(j.events, "sync failed")
-			return j.syncErr
+func newDisk(t *testing.T) *disk {
+	return &disk{t: t, dirty: map[string]bool{}, removed: map[string]map[ID]bool{}}
+}
+
+func (d *disk) option(o *Options) {
+	o.openFile = func(name string, flag int, perm os.FileMode) (file, error) {
+		f, err := openOSFile(name, flag, perm)
+		if err != nil {
+			return nil, err
 		}
-		j.events = append(j.events, "sync")
-		return syncDir(dir)
+		if flag&os.O_CREATE != 0 {
+			d.created = append(d.created, name)
+		}
+		return watchedFile{f, d, name}, nil
+	}
+	o.syncDir = func(dir string) error {
+		if d.syncErr != nil {
+			d.events = append(d.events, "sync failed")
+			return d.syncErr
+		}
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+		d.events = append(d.events, "sync")
+		d.created, d.removed = nil, map[string]map[ID]bool{}
+		return nil
 	}
 	o.remove = func(name string) error {
-		j.events = append(j.events, "remove "+filepath.Base(name))
-		return os.Remove(name)
+		d.events = append(d.events, "remove "+filepath.Base(name))
+		held, acks := d.scan(name)
+		for _, other := range segmentFiles(d.t, filepath.Dir(name)) {
+			if other = filepath.Join(filepath.Dir(name), other); other != name {
+				d.needs(name, acks, other, "still there", d.scanData(other))
+			}
+		}
+		for other, records := range d.removed {
+			d.needs(name, acks, other, "removed without a directory sync since", records)
+		}
+		if err := os.Remove(name); err != nil {
+			return err
+		}
+		d.removed[name] = held
+		delete(d.dirty, name)
+		return nil
 	}
+}
+
+// needs fails the test if records, of file other, holds one that name acks.
+func (d *disk) needs(name string, acks map[ID]bool, other, state string, records map[ID]bool) {
+	for id := range records {
+		if acks[id] {
+			d.t.Errorf("%s removed with the ack of record %d, which %s (%s) holds", filepath.Base(name), id, filepath.Base(other), state)
+		}
+	}
+}
+
+// scan returns the records of a segment file and the IDs its ack frames
+// name, as Open would read them.
+func (d *disk) scan(name string) (records, acks map[ID]bool) {
+	records, acks = map[ID]bool{}, map[ID]bool{}
+	f, err := os.Open(name)
+	require.NoError(d.t, err)
+	defer f.Close()
+	st, err := f.Stat()
+	require.NoError(d.t, err)
+	_, err = newScanner().scan(f, st.Size(), visitor{
+		data: func(id ID, _, _, _ int64) { records[id] = true },
+		acks: func(ids []ID) {
+			for _, id := range ids {
+				acks[id] = true
+			}
+		},
+	})
+	if !errors.Is(err, errNewerVersion) {
+		require.NoError(d.t, err)
+	}
+	return records, acks
+}
+
+func (d *disk) scanData(name string) map[ID]bool {
+	records, _ := d.scan(name)
+	return records
+}
+
+// durable fails the test unless everything written so far is on disk: what
+// Append and Ack promise when they return.
+func (d *disk) durable() {
+	d.t.Helper()
+	require.Empty(d.t, slices.Sorted(maps.Keys(d.dirty)), "written, not synced")
+	require.Empty(d.t, d.created, "created, the directory not synced")
 }
 
 // syncedBetween reports whether the directory was synced after the removal
 // of first and before that of second (both must have been removed).
-func (j *journal) syncedBetween(t *testing.T, first, second string) bool {
-	t.Helper()
-	i := slices.Index(j.events, "remove "+filepath.Base(first))
-	k := slices.Index(j.events, "remove "+filepath.Base(second))
-	require.True(t, i >= 0 && k > i, "%s removed, then %s: %q", first, second, j.events)
-	return slices.Contains(j.events[i:k], "sync")
+func (d *disk) syncedBetween(first, second string) bool {
+	d.t.Helper()
+	i := slices.Index(d.events, "remove "+filepath.Base(first))
+	k := slices.Index(d.events, "remove "+filepath.Base(second))
+	require.True(d.t, i >= 0 && k > i, "%s removed, then %s: %q", first, second, d.events)
+	return slices.Contains(d.events[i:k], "sync")
+}
+
+// watchedFile reports its writes and syncs to disk.
+type watchedFile struct {
+	file
+	d    *disk
+	name string
+}
+
+func (f watchedFile) WriteAt(p []byte, off int64) (int, error) {
+	f.d.dirty[f.name] = true
+	return f.file.WriteAt(p, off)
+}
+
+func (f watchedFile) Truncate(n int64) error {
+	f.d.dirty[f.name] = true
+	return f.file.Truncate(n)
+}
+
+func (f watchedFile) Sync() error {
+	err := f.file.Sync()
+	if err == nil {
+		delete(f.d.dirty, f.name)
+	}
+	return err
 }

@@ -269,8 +269,8 @@ func TestCollect_SyncsTheDirectoryBeforeRemovingNeededAcks(t *testing.T) {
 		t.Run(fmt.Sprintf("syncFails=%v", syncFails), func(t *testing.T) {
 			dir := t.TempDir()
 			c := &clock{t0}
-			j := &journal{}
-			opts := []func(*Options){segmentBytes(70), j.option} // two records a file
+			d := newDisk(t)
+			opts := []func(*Options){segmentBytes(70), d.option} // two records a file
 			s := openT(t, dir, c, opts...)
 			defer s.Close()
 			a1 := appendT(t, s, t0, "a1")
@@ -285,19 +285,19 @@ func TestCollect_SyncsTheDirectoryBeforeRemovingNeededAcks(t *testing.T) {
 			require.Len(t, s.segs, 3)
 
 			if syncFails {
-				j.syncErr = errors.New("EIO")
+				d.syncErr = errors.New("EIO")
 			}
 			require.NoError(t, s.Ack(a2)) // a goes
 			require.NoFileExists(t, a)
 			require.FileExists(t, b, "not removed without a sync")
-			j.syncErr = nil
+			d.syncErr = nil
 			if !syncFails {
 				require.NoError(t, s.Ack(b1)) // b goes, in a later pass
 			} else {
 				require.NoError(t, s.Ack(d1)) // the next pass retries
 			}
 			require.NoFileExists(t, b)
-			assert.True(t, j.syncedBetween(t, a, b), "%q", j.events)
+			assert.True(t, d.syncedBetween(a, b), "%q", d.events)
 		})
 	}
 }
@@ -318,10 +318,10 @@ func TestCollect_SyncsTheDirectoryBeforeRemovingAcksFoundAtOpen(t *testing.T) {
 	b := s.segs[0].path
 	require.Len(t, s.segs, 2)
 
-	j := &journal{}
-	s = reopen(t, s, c, segmentBytes(70), j.option)
+	d := newDisk(t)
+	s = reopen(t, s, c, segmentBytes(70), d.option)
 	defer s.Close()
 	require.NoError(t, s.Ack(b1))
 	require.NoFileExists(t, b)
-	assert.Equal(t, []string{"sync", "remove " + filepath.Base(b)}, j.events)
+	assert.Equal(t, []string{"sync", "remove " + filepath.Base(b)}, d.events)
 }
