@@ -69,13 +69,22 @@ func (s *Spool) forget(es []*entry, seg *segment) {
 
 // tidy runs after each write: it deletes what is no longer needed and
 // compacts at most one old segment, so no write pays for more than one.
-// Errors are left for the next write to retry.
+// Errors are counted in Stats and left for the next write to retry.
 func (s *Spool) tidy() {
 	s.collect()
 	if s.needsCompaction() {
-		_ = s.compactOldest()
+		if s.compactOldest() != nil {
+			s.tidyFailed()
+		}
 		s.collect()
 	}
+}
+
+// tidyFailed counts a deletion, directory sync or compaction that failed.
+func (s *Spool) tidyFailed() {
+	s.mu.Lock()
+	s.stats.TidyFailures++
+	s.mu.Unlock()
 }
 
 // collect deletes, oldest first, the segments that hold no live record and
@@ -93,11 +102,15 @@ func (s *Spool) collect() {
 			continue
 		}
 		if seg.heldAcks && s.dirDirty && (syncFailed || s.syncDir() != nil) {
+			if !syncFailed {
+				s.tidyFailed()
+			}
 			syncFailed = true
 			kept = append(kept, seg)
 			continue
 		}
 		if err := s.opts.remove(seg.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.tidyFailed()
 			kept = append(kept, seg)
 			continue
 		}

@@ -14,8 +14,10 @@ const compactBatch = 1 << 20
 // needsCompaction reports whether the files hold more than twice the live
 // bytes plus two segments: dead bytes that the oldest segment keeps, either
 // through its own live records or through the acks of later files it pins.
+// An oldest segment without live records has nothing to copy (it is still
+// there because deleting it failed): then the index is not even walked.
 func (s *Spool) needsCompaction() bool {
-	return len(s.segs) > 1 && s.segs[0] != s.active &&
+	return len(s.segs) > 1 && s.segs[0] != s.active && s.segs[0].live > 0 &&
 		s.stats.DiskBytes > 2*s.stats.Bytes+2*s.opts.SegmentBytes
 }
 
@@ -37,22 +39,25 @@ func (s *Spool) compactOldest() error {
 		return ioError("open", old.path, err)
 	}
 	defer f.Close()
+	copied := 0
 	for len(es) > 0 {
-		n, err := s.copyFrames(f, es)
+		n, moved, err := s.copyFrames(f, es)
 		if err != nil {
 			return err
 		}
-		es = es[n:]
+		es, copied = es[n:], copied+moved
 	}
-	s.mu.Lock()
-	s.stats.Compactions++
-	s.mu.Unlock()
+	if copied > 0 {
+		s.mu.Lock()
+		s.stats.Compactions++
+		s.mu.Unlock()
+	}
 	return nil
 }
 
 // copyFrames copies the frames of up to compactBatch bytes of es and returns
-// how many entries it dealt with.
-func (s *Spool) copyFrames(f *os.File, es []*entry) (int, error) {
+// how many entries it dealt with and how many of them it copied.
+func (s *Spool) copyFrames(f *os.File, es []*entry) (int, int, error) {
 	var moved, bad []*entry
 	var rels []int64
 	buf := s.buf[:0]
@@ -63,7 +68,7 @@ func (s *Spool) copyFrames(f *os.File, es []*entry) (int, error) {
 		buf = slices.Grow(buf, int(e.size))[:start+int(e.size)]
 		_, err := f.ReadAt(buf[start:], e.off)
 		if err != nil && !errors.Is(err, io.EOF) { // EOF: the file was cut short under us
-			return 0, ioError("read", f.Name(), err)
+			return 0, 0, ioError("read", f.Name(), err)
 		}
 		if id, _, _, ok := parseDataFrame(buf[start:]); err != nil || !ok || id != e.id {
 			buf, bad = buf[:start], append(bad, e)
@@ -74,12 +79,12 @@ func (s *Spool) copyFrames(f *os.File, es []*entry) (int, error) {
 	s.buf = buf
 	if len(moved) > 0 {
 		if err := s.room(int64(len(buf))); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		seg := s.active
 		off, err := s.put(buf)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		s.mu.Lock()
 		for i, e := range moved {
@@ -93,9 +98,9 @@ func (s *Spool) copyFrames(f *os.File, es []*entry) (int, error) {
 		s.mu.Unlock()
 	}
 	if len(bad) > 0 {
-		return n, s.dropCorrupt(bad)
+		return n, len(moved), s.dropCorrupt(bad)
 	}
-	return n, nil
+	return n, len(moved), nil
 }
 
 // dropCorrupt drops live records whose frames stopped verifying.

@@ -71,7 +71,8 @@
 // the live records of the oldest file are copied forward (same ID and Time;
 // the later copy wins at Open) once the files hold more than twice the live
 // bytes plus two segments. The files thus stay below about
-// 2*MaxBytes + 3*SegmentBytes.
+// 2*MaxBytes + 3*SegmentBytes, as long as deleting and compacting work:
+// Stats.TidyFailures counts their failures (each is retried by later writes).
 //
 // # Concurrency
 //

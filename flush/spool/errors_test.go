@@ -2,6 +2,7 @@ package spool
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -16,6 +17,7 @@ import (
 // way a full or failing disk does (running as root, chmod would not).
 type faults struct {
 	write, sync, truncate error
+	remove                error // of a segment file
 	// writesOK lets that many writes through before write starts failing.
 	writesOK int
 }
@@ -29,6 +31,12 @@ func (fl *faults) option(o *Options) {
 			return nil, err
 		}
 		return faultyFile{f, fl}, nil
+	}
+	o.remove = func(name string) error {
+		if fl.remove != nil {
+			return fl.remove
+		}
+		return os.Remove(name)
 	}
 }
 
@@ -174,4 +182,52 @@ func TestAppend_ReadOnlyDirectory(t *testing.T) {
 	require.NoError(t, os.Chmod(dir, 0o700))
 	appendT(t, s, t0, "c")
 	assert.Equal(t, []string{"a", "c"}, contents(t, s))
+}
+
+// Tidying (deleting, syncing the directory, compacting) fails quietly for the
+// writes, which keep working, but not for the operator: Stats counts each
+// failure. A compaction that cannot help is not run.
+func TestTidy_FailuresAreCounted(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t0}
+	fl := &faults{}
+	s := openT(t, dir, c, segmentBytes(3000)) // too large to compact
+	stuck := appendT(t, s, t0, "stuck")
+	var done []ID
+	for i := range 30 {
+		done = append(done, appendT(t, s, t0, fmt.Sprintf("%0100d", i)))
+	}
+	require.NoError(t, s.Ack(done...))
+	require.Len(t, s.segs, 2)
+	first := s.segs[0].path
+
+	fl.write = syscall.EIO
+	s = reopen(t, s, c, segmentBytes(1000), fl.option) // Open compacts: its write fails
+	require.True(t, s.needsCompaction())
+	assert.Equal(t, uint64(1), s.Stats().TidyFailures)
+	fl.writesOK = 2 // a new segment's header and the Append, not the compaction after it
+	x := appendT(t, s, t0, "x")
+	assert.Equal(t, uint64(2), s.Stats().TidyFailures)
+	assert.Zero(t, s.Stats().Compactions)
+
+	fl.clear()
+	fl.remove = syscall.EBUSY
+	require.NoError(t, s.Ack(x)) // compacts: stuck moves, its old file cannot go
+	assert.Equal(t, uint64(1), s.Stats().Compactions)
+	assert.Equal(t, uint64(3), s.Stats().TidyFailures)
+	assert.FileExists(t, first)
+	assert.True(t, s.Stats().DiskBytes > 2*s.Stats().Bytes+2*1000, "past the bound, as TidyFailures says")
+	assert.False(t, s.needsCompaction(), "nothing left to copy in the oldest file")
+	appendT(t, s, t0, "y")
+	assert.Equal(t, uint64(4), s.Stats().TidyFailures)
+	assert.Equal(t, uint64(1), s.Stats().Compactions, "nothing left to copy: no compaction")
+
+	fl.clear()
+	appendT(t, s, t0, "z")
+	assert.NoFileExists(t, first)
+	assert.Equal(t, uint64(4), s.Stats().TidyFailures)
+	s = reopen(t, s, c, segmentBytes(1000))
+	defer s.Close()
+	assert.Equal(t, []string{"stuck", "y", "z"}, contents(t, s))
+	assert.Equal(t, stuck, s.Pending()[0].ID)
 }

@@ -24,6 +24,7 @@ func (s *Spool) recover() error {
 	s.collect()
 	for i := len(s.segs); i > 0 && s.needsCompaction(); i-- {
 		if s.compactOldest() != nil {
+			s.tidyFailed()
 			break
 		}
 		s.collect()

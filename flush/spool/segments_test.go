@@ -298,6 +298,9 @@ func TestCollect_SyncsTheDirectoryBeforeRemovingNeededAcks(t *testing.T) {
 			}
 			require.NoFileExists(t, b)
 			assert.True(t, d.syncedBetween(a, b), "%q", d.events)
+			if syncFails {
+				assert.Equal(t, uint64(1), s.Stats().TidyFailures)
+			}
 		})
 	}
 }
@@ -324,4 +327,22 @@ func TestCollect_SyncsTheDirectoryBeforeRemovingAcksFoundAtOpen(t *testing.T) {
 	require.NoError(t, s.Ack(b1))
 	require.NoFileExists(t, b)
 	assert.Equal(t, []string{"sync", "remove " + filepath.Base(b)}, d.events)
+}
+
+func TestCompaction_ThatCopiedNothingIsNotCounted(t *testing.T) {
+	s := openT(t, t.TempDir(), &clock{t0}, segmentBytes(50))
+	defer s.Close()
+	a := appendT(t, s, t0, "aaaa")
+	appendT(t, s, t0, "bbbb") // the next file
+	require.Len(t, s.segs, 2)
+	e := s.index[a]
+	f, err := os.OpenFile(e.seg.path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte{'X'}, e.off+e.size-1)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	require.NoError(t, s.compactOldest())
+	assert.Equal(t, uint64(1), s.Stats().Corrupt)
+	assert.Zero(t, s.Stats().Compactions, "a was dropped, not copied")
 }

@@ -13,6 +13,12 @@ type Stats struct {
 	CorruptBytes  int64  // the bytes in those ranges
 
 	Compactions uint64 // old segments whose live records were copied forward
+	// TidyFailures counts the deletions of unneeded segment files, directory
+	// syncs before them and compactions that failed. Writes go on and retry
+	// them, but while they keep failing DiskBytes may grow past its bound
+	// (about 2*MaxBytes + 3*SegmentBytes): the error is in the disk or the
+	// directory's permissions.
+	TidyFailures uint64
 }
 
 // Drop reasons, as the agent's telemetry labels them.
