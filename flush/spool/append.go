@@ -54,14 +54,14 @@ func (s *Spool) Append(t time.Time, data []byte) (ID, error) {
 // check refuses what Append must not take and returns t in unix nanoseconds.
 func (s *Spool) check(t time.Time, n int) (int64, error) {
 	if n > MaxRecordBytes || dataFrameLen(n) > s.opts.MaxBytes {
-		return 0, fmt.Errorf("spool: a record of %d bytes: %w: the spool takes at most %d bytes in all (MaxBytes) and %d in one record; raise MaxBytes or send smaller requests",
+		return 0, fmt.Errorf("spool: a record of %d bytes: %w: the spool takes at most %d bytes in all (MaxBytes) and %d in one record; raise MaxBytes (the agent's flush.spool_max_bytes) or send smaller requests",
 			n, ErrTooLarge, s.opts.MaxBytes, min(MaxRecordBytes, s.opts.MaxBytes-dataFrameLen(0)))
 	}
 	if t.Before(minTime) || t.After(maxTime) {
 		return 0, fmt.Errorf("spool: record time %s is out of range: pass the data's own timestamp (years 1678 to 2262)", t)
 	}
 	if cutoff := s.opts.Now().Add(-s.opts.MaxAge); t.Before(cutoff) {
-		return 0, fmt.Errorf("spool: record time %s is before %s (MaxAge %s ago): %w; CloudWatch would reject it, so drop it", t, cutoff, s.opts.MaxAge, ErrTooOld)
+		return 0, fmt.Errorf("spool: record time %s is before %s: %w (%s, the agent's flush.max_age); drop it", t, cutoff, ErrTooOld, s.opts.MaxAge)
 	}
 	return t.UnixNano(), nil
 }

@@ -101,8 +101,8 @@ func TestAppend_Refuses(t *testing.T) {
 		}
 		require.ErrorContains(t, err, text)
 	}
-	f(t0, 100, ErrTooLarge, "at most 100 bytes in all (MaxBytes) and 75 in one record")
-	f(t0.Add(-DefaultMaxAge-time.Second), 1, ErrTooOld, "CloudWatch would reject it")
+	f(t0, 100, ErrTooLarge, "at most 100 bytes in all (MaxBytes) and 75 in one record; raise MaxBytes (the agent's flush.spool_max_bytes) or")
+	f(t0.Add(-DefaultMaxAge-time.Second), 1, ErrTooOld, "older than MaxAge (336h0m0s, the agent's flush.max_age)")
 	f(time.Time{}, 1, nil, "out of range")
 	assert.Zero(t, s.Stats().DroppedFull+s.Stats().DroppedTooOld, "refusals are errors, not drops")
 	_, err := s.Append(t0, make([]byte, 75))
