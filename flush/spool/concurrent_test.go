@@ -48,8 +48,12 @@ func TestSpool_ConcurrentUse(t *testing.T) {
 						assert.ErrorIs(t, err, ErrNotFound) // acked meanwhile
 					}
 				}
+				// One snapshot: the live records' frames (of 4 or 5
+				// bytes of data each) are within the files.
 				st := s.Stats()
-				assert.GreaterOrEqual(t, st.Records, 0)
+				assert.LessOrEqual(t, int64(st.Records)*dataFrameLen(4), st.Bytes, "%+v", st)
+				assert.LessOrEqual(t, st.Bytes, int64(st.Records)*dataFrameLen(5), "%+v", st)
+				assert.LessOrEqual(t, st.Bytes, st.DiskBytes, "%+v", st)
 			}
 		})
 	}

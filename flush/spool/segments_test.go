@@ -43,14 +43,21 @@ func TestOpen_RemovesFullyAckedSegments(t *testing.T) {
 	a := appendT(t, s, t0, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
 	b := appendT(t, s, t0, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
 	appendT(t, s, t0, "cccccccccccccccccccccccccccccc")
+	require.Len(t, s.segs, 2)
+	first := s.segs[0].path
+	orig, err := os.ReadFile(first)
+	require.NoError(t, err)
 	require.NoError(t, s.Ack(a, b))
+	require.NoFileExists(t, first)
 	names := segmentFiles(t, dir)
 	require.NoError(t, s.Close())
 
 	// Put back the first file as if its deletion had not reached the disk.
+	require.NoError(t, os.WriteFile(first, orig, 0o600))
 	s = openT(t, dir, c, segmentBytes(120))
 	defer s.Close()
 	assert.Equal(t, []string{"cccccccccccccccccccccccccccccc"}, contents(t, s))
+	assert.NoFileExists(t, first, "Open removes it again")
 	assert.Equal(t, names, segmentFiles(t, dir))
 }
 
