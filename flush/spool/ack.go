@@ -27,23 +27,30 @@ func (s *Spool) Ack(ids ...ID) error {
 		return nil
 	}
 	if err := s.tombstone(es); err != nil {
-		s.restore(es)
 		return err
 	}
 	s.tidy()
 	return nil
 }
 
-// tombstone writes ack frames for es (out of the heap already) and forgets
-// them. The caller counts why they went.
+// tombstone takes es out of the heap (if still in it), writes their ack
+// frames and forgets them; if the write fails they go back to the heap and
+// stay live. The caller counts why they went.
 func (s *Spool) tombstone(es []*entry) error {
-	if err := s.room(ackFramesLen(len(es))); err != nil {
+	for _, e := range es {
+		s.oldest.remove(e)
+	}
+	fail := func(err error) error {
+		s.restore(es)
 		return err
+	}
+	if err := s.room(ackFramesLen(len(es))); err != nil {
+		return fail(err)
 	}
 	seg := s.active
 	s.buf = appendAckFrames(s.buf[:0], ids(es))
 	if _, err := s.put(s.buf); err != nil {
-		return err
+		return fail(err)
 	}
 	s.forget(es, seg)
 	return nil
@@ -54,7 +61,6 @@ func (s *Spool) forget(es []*entry, seg *segment) {
 	s.mu.Lock()
 	for _, e := range es {
 		delete(s.index, e.id)
-		s.stats.Records--
 		s.stats.Bytes -= e.size
 	}
 	s.mu.Unlock()

@@ -40,7 +40,6 @@ func (s *Spool) Append(t time.Time, data []byte) (ID, error) {
 	s.forget(drops, e.seg)
 	s.mu.Lock()
 	s.index[e.id] = e
-	s.stats.Records++
 	s.stats.Bytes += e.size
 	s.stats.DroppedTooOld += uint64(len(tooOld))
 	s.stats.DroppedFull += uint64(len(full))
@@ -81,9 +80,6 @@ func (s *Spool) writeRecord(nanos int64, data []byte, drops []*entry) (*entry, e
 	s.buf = appendDataFrame(s.buf, id, nanos, data)
 	seg := s.active
 	off, err := s.put(s.buf)
-	if cap(s.buf) > 4<<20 {
-		s.buf = nil // one large record must not pin its buffer
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -105,11 +105,7 @@ func (s *Spool) copyFrames(f *os.File, es []*entry) (int, int, error) {
 
 // dropCorrupt drops live records whose frames stopped verifying.
 func (s *Spool) dropCorrupt(es []*entry) error {
-	for _, e := range es {
-		s.oldest.remove(e)
-	}
 	if err := s.tombstone(es); err != nil {
-		s.restore(es)
 		return err
 	}
 	s.mu.Lock()

@@ -13,63 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// faults makes the segment files opened through it fail until cleared, the
-// way a full or failing disk does (running as root, chmod would not).
-type faults struct {
-	write, sync, truncate error
-	remove                error // of a segment file
-	// writesOK lets that many writes through before write starts failing.
-	writesOK int
-}
-
-func (fl *faults) clear() { *fl = faults{} }
-
-func (fl *faults) option(o *Options) {
-	o.openFile = func(name string, flag int, perm os.FileMode) (file, error) {
-		f, err := openOSFile(name, flag, perm)
-		if err != nil {
-			return nil, err
-		}
-		return faultyFile{f, fl}, nil
-	}
-	o.remove = func(name string) error {
-		if fl.remove != nil {
-			return fl.remove
-		}
-		return os.Remove(name)
-	}
-}
-
-type faultyFile struct {
-	file
-	fl *faults
-}
-
-// WriteAt writes half of p before it fails, like a disk filling up mid-frame.
-func (f faultyFile) WriteAt(p []byte, off int64) (int, error) {
-	if f.fl.write != nil && f.fl.writesOK > 0 {
-		f.fl.writesOK--
-	} else if f.fl.write != nil {
-		n, _ := f.file.WriteAt(p[:len(p)/2], off)
-		return n, &os.PathError{Op: "write", Path: "x", Err: f.fl.write}
-	}
-	return f.file.WriteAt(p, off)
-}
-
-func (f faultyFile) Sync() error {
-	if f.fl.sync != nil {
-		return f.fl.sync
-	}
-	return f.file.Sync()
-}
-
-func (f faultyFile) Truncate(n int64) error {
-	if f.fl.truncate != nil {
-		return f.fl.truncate
-	}
-	return f.file.Truncate(n)
-}
-
 func TestAppend_WriteErrorsLeaveTheSpoolUsable(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
@@ -87,14 +30,14 @@ func TestAppend_WriteErrorsLeaveTheSpoolUsable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			c := &clock{t0}
-			fl := &faults{}
+			fl := newDisk(t)
 			s := openT(t, dir, c, fl.option, maxBytes(2*dataFrameLen(1)))
 			appendT(t, s, t0, "a")
 			appendT(t, s, t0.Add(time.Second), "b")
 			path := s.active.path
 			before := s.Stats()
 
-			*fl = tc.faults
+			fl.faults = tc.faults
 			_, err := s.Append(t0.Add(2*time.Second), []byte("c"))
 			require.ErrorIs(t, err, tc.errno)
 			assert.ErrorContains(t, err, path)
@@ -116,7 +59,7 @@ func TestAppend_WriteErrorsLeaveTheSpoolUsable(t *testing.T) {
 
 func TestAck_WriteErrorKeepsTheRecord(t *testing.T) {
 	c := &clock{t0}
-	fl := &faults{}
+	fl := newDisk(t)
 	s := openT(t, t.TempDir(), c, fl.option)
 	id := appendT(t, s, t0, "a")
 	fl.write = syscall.ENOSPC
@@ -190,7 +133,7 @@ func TestAppend_ReadOnlyDirectory(t *testing.T) {
 func TestTidy_FailuresAreCounted(t *testing.T) {
 	dir := t.TempDir()
 	c := &clock{t0}
-	fl := &faults{}
+	fl := newDisk(t)
 	s := openT(t, dir, c, segmentBytes(3000)) // too large to compact
 	stuck := appendT(t, s, t0, "stuck")
 	var done []ID

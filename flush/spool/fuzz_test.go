@@ -11,22 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// noSync skips fdatasync so the fuzzer spends its time scanning.
-func noSync(o *Options) {
-	o.openFile = func(name string, flag int, perm os.FileMode) (file, error) {
-		f, err := openOSFile(name, flag, perm)
-		if err != nil {
-			return nil, err
-		}
-		return unsynced{f}, nil
-	}
-	o.syncDir = func(string) error { return nil }
-}
-
-type unsynced struct{ file }
-
-func (unsynced) Sync() error { return nil }
-
 // FuzzOpen writes arbitrary bytes as a segment file, the newest one or one
 // followed by a valid segment, and opens the spool: Open must neither panic
 // nor fail, and every record it keeps must be a
@@ -49,8 +33,10 @@ func FuzzOpen(f *testing.F) {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, segmentName(1<<40)), valid, 0o600))
 		}
 		c := &clock{t0}
+		d := newDisk(t)
+		d.noSync = true // the fuzzer spends its time scanning
 		o := Options{Dir: dir, Now: c.Now, SegmentBytes: 1 << 10}
-		noSync(&o)
+		d.option(&o)
 		s, err := Open(o)
 		require.NoError(t, err)
 		pending := s.Pending()
@@ -61,7 +47,7 @@ func FuzzOpen(f *testing.F) {
 			require.NoError(t, err)
 		}
 		id := appendT(t, s, t0, "after")
-		s = reopen(t, s, c, noSync)
+		s = reopen(t, s, c, d.option)
 		defer s.Close()
 		require.Len(t, s.Pending(), len(pending)+1)
 		b, err := s.Read(id)

@@ -88,24 +88,38 @@ func reopen(t *testing.T, s *Spool, c *clock, mods ...func(*Options)) *Spool {
 func segmentBytes(n int64) func(*Options) { return func(o *Options) { o.SegmentBytes = n } }
 func maxBytes(n int64) func(*Options)     { return func(o *Options) { o.MaxBytes = n } }
 
-// disk watches what the spool asks of the disk. A segment file opened through
-// it is dirty from a write or truncate until its Sync; a created file is not
+// disk stands between the spool and its files (the openFile, syncDir and
+// remove seams). It fails as its faults say, the way a full or failing disk
+// does (running as root, chmod would not); it skips the fsyncs when noSync,
+// so that the fuzzer spends its time scanning; and it watches. A segment file
+// is dirty from a write or truncate until its Sync; a created file is not
 // durable until the next syncDir; and each removal is checked against the
 // files still there or whose removal is not synced yet: none of them may hold
-// a record that the removed file acks, or a crash could bring that record
-// back. While syncErr is set, syncDir fails with it.
+// a record that the removed file acks (unless a file still there and no older
+// than that one acks it too), or a crash could bring that record back.
 type disk struct {
-	t       *testing.T
+	t *testing.T
+	faults
+	noSync bool
+
 	events  []string               // syncs and removals, in order
 	dirty   map[string]bool        // files written since their last Sync
 	created []string               // since the last syncDir
 	removed map[string]map[ID]bool // since the last syncDir: the records they held
-	syncErr error
+}
+
+// faults are what disk makes fail, until cleared.
+type faults struct {
+	write, sync, truncate error // of segment files; a failed write writes half its bytes
+	remove, dirSync       error // of segment files; of the directory
+	writesOK              int   // writes that still succeed before write fails
 }
 
 func newDisk(t *testing.T) *disk {
 	return &disk{t: t, dirty: map[string]bool{}, removed: map[string]map[ID]bool{}}
 }
+
+func (d *disk) clear() { d.faults = faults{} }
 
 func (d *disk) option(o *Options) {
 	o.openFile = func(name string, flag int, perm os.FileMode) (file, error) {
@@ -116,30 +130,50 @@ func (d *disk) option(o *Options) {
 		if flag&os.O_CREATE != 0 {
 			d.created = append(d.created, name)
 		}
-		return watchedFile{f, d, name}, nil
+		return diskFile{f, d, name}, nil
 	}
 	o.syncDir = func(dir string) error {
-		if d.syncErr != nil {
+		if d.dirSync != nil {
 			d.events = append(d.events, "sync failed")
-			return d.syncErr
+			return d.dirSync
 		}
-		if err := syncDir(dir); err != nil {
-			return err
+		if !d.noSync {
+			if err := syncDir(dir); err != nil {
+				return err
+			}
 		}
 		d.events = append(d.events, "sync")
 		d.created, d.removed = nil, map[string]map[ID]bool{}
 		return nil
 	}
 	o.remove = func(name string) error {
+		if d.remove != nil {
+			return d.remove
+		}
 		d.events = append(d.events, "remove "+filepath.Base(name))
 		held, acks := d.scan(name)
+		type file struct {
+			name          string
+			records, acks map[ID]bool
+			state         string
+		}
+		var files []file
 		for _, other := range segmentFiles(d.t, filepath.Dir(name)) {
 			if other = filepath.Join(filepath.Dir(name), other); other != name {
-				d.needs(name, acks, other, "still there", d.scanData(other))
+				records, acks := d.scan(other)
+				files = append(files, file{other, records, acks, "still there"})
 			}
 		}
+		kept := len(files)
 		for other, records := range d.removed {
-			d.needs(name, acks, other, "removed without a directory sync since", records)
+			files = append(files, file{other, records, nil, "removed without a directory sync since"})
+		}
+		for id := range acks {
+			for _, q := range files {
+				if q.records[id] && !slices.ContainsFunc(files[:kept], func(r file) bool { return r.acks[id] && r.name >= q.name }) {
+					d.t.Errorf("%s removed with the ack of record %d, which %s (%s) holds", filepath.Base(name), id, filepath.Base(q.name), q.state)
+				}
+			}
 		}
 		if err := os.Remove(name); err != nil {
 			return err
@@ -147,15 +181,6 @@ func (d *disk) option(o *Options) {
 		d.removed[name] = held
 		delete(d.dirty, name)
 		return nil
-	}
-}
-
-// needs fails the test if records, of file other, holds one that name acks.
-func (d *disk) needs(name string, acks map[ID]bool, other, state string, records map[ID]bool) {
-	for id := range records {
-		if acks[id] {
-			d.t.Errorf("%s removed with the ack of record %d, which %s (%s) holds", filepath.Base(name), id, filepath.Base(other), state)
-		}
 	}
 }
 
@@ -182,11 +207,6 @@ func (d *disk) scan(name string) (records, acks map[ID]bool) {
 	return records, acks
 }
 
-func (d *disk) scanData(name string) map[ID]bool {
-	records, _ := d.scan(name)
-	return records
-}
-
 // durable fails the test unless everything written so far is on disk: what
 // Append and Ack promise when they return.
 func (d *disk) durable() {
@@ -205,27 +225,56 @@ func (d *disk) syncedBetween(first, second string) bool {
 	return slices.Contains(d.events[i:k], "sync")
 }
 
-// watchedFile reports its writes and syncs to disk.
-type watchedFile struct {
+// diskFile is a segment file opened through disk.
+type diskFile struct {
 	file
 	d    *disk
 	name string
 }
 
-func (f watchedFile) WriteAt(p []byte, off int64) (int, error) {
+// WriteAt writes half of p before it fails, like a disk filling up mid-frame.
+func (f diskFile) WriteAt(p []byte, off int64) (int, error) {
 	f.d.dirty[f.name] = true
+	if f.d.write != nil && f.d.writesOK > 0 {
+		f.d.writesOK--
+	} else if f.d.write != nil {
+		n, _ := f.file.WriteAt(p[:len(p)/2], off)
+		return n, &os.PathError{Op: "write", Path: f.name, Err: f.d.write}
+	}
 	return f.file.WriteAt(p, off)
 }
 
-func (f watchedFile) Truncate(n int64) error {
+func (f diskFile) Truncate(n int64) error {
+	if f.d.truncate != nil {
+		return f.d.truncate
+	}
 	f.d.dirty[f.name] = true
 	return f.file.Truncate(n)
 }
 
-func (f watchedFile) Sync() error {
-	err := f.file.Sync()
-	if err == nil {
-		delete(f.d.dirty, f.name)
+func (f diskFile) Sync() error {
+	if f.d.sync != nil {
+		return f.d.sync
 	}
-	return err
+	if !f.d.noSync {
+		if err := f.file.Sync(); err != nil {
+			return err
+		}
+	}
+	delete(f.d.dirty, f.name)
+	return nil
+}
+
+// damage flips the bits of the last byte of e's frame on disk, so that it no
+// longer verifies; damaging it again undoes that.
+func damage(t *testing.T, e *entry) {
+	t.Helper()
+	f, err := os.OpenFile(e.seg.path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	defer f.Close()
+	b := make([]byte, 1)
+	_, err = f.ReadAt(b, e.off+e.size-1)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte{^b[0]}, e.off+e.size-1)
+	require.NoError(t, err)
 }

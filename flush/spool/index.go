@@ -1,6 +1,9 @@
 package spool
 
-import "container/heap"
+import (
+	"cmp"
+	"container/heap"
+)
 
 // entry locates one live record; the data stays on disk. About 100 bytes
 // with the map and the heap, so a 1 GiB spool of 100 KiB requests costs about
@@ -14,11 +17,9 @@ type entry struct {
 	hidx  int      // position in Spool.oldest; -1 once popped
 }
 
-func (e *entry) before(o *entry) bool {
-	if e.nanos != o.nanos {
-		return e.nanos < o.nanos
-	}
-	return e.id < o.id
+// compareEntries orders records oldest Time first, ties by ID.
+func compareEntries(a, b *entry) int {
+	return cmp.Or(cmp.Compare(a.nanos, b.nanos), cmp.Compare(a.id, b.id))
 }
 
 // entryHeap orders live records oldest Time first (ties by ID): the order of
@@ -26,7 +27,7 @@ func (e *entry) before(o *entry) bool {
 type entryHeap []*entry
 
 func (h entryHeap) Len() int           { return len(h) }
-func (h entryHeap) Less(i, j int) bool { return h[i].before(h[j]) }
+func (h entryHeap) Less(i, j int) bool { return compareEntries(h[i], h[j]) < 0 }
 func (h entryHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].hidx, h[j].hidx = i, j

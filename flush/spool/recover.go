@@ -122,7 +122,6 @@ func (s *Spool) place(seg *segment, id ID, nanos, off, size int64) {
 	s.index[id] = e
 	heap.Push(&s.oldest, e)
 	seg.live++
-	s.stats.Records++
 	s.stats.Bytes += size
 }
 
@@ -135,8 +134,7 @@ func (s *Spool) trim() {
 	if len(drops) == 0 {
 		return
 	}
-	if err := s.tombstone(drops); err != nil {
-		s.restore(drops)
+	if s.tombstone(drops) != nil {
 		return
 	}
 	s.stats.DroppedTooOld += uint64(len(tooOld))

@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -67,16 +68,6 @@ func listSegments(dir string) ([]*segment, error) {
 		}
 		segs = append(segs, &segment{base: base, path: filepath.Join(dir, de.Name()), ackedBy: map[*segment]int{}})
 	}
-	slices.SortFunc(segs, func(a, b *segment) int { return cmpUint(a.base, b.base) })
+	slices.SortFunc(segs, func(a, b *segment) int { return cmp.Compare(a.base, b.base) })
 	return segs, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -190,11 +190,7 @@ func TestCompaction_DropsARecordThatNoLongerVerifies(t *testing.T) {
 	appendT(t, s, t0.Add(2*time.Second), "cccccccccccccccccccccccccccccccccccc") // next segment
 	require.Len(t, s.segs, 2)
 	e := s.index[a]
-	f, err := os.OpenFile(e.seg.path, os.O_RDWR, 0)
-	require.NoError(t, err)
-	_, err = f.WriteAt([]byte{'X'}, e.off+e.size-1)
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	damage(t, e)
 
 	require.NoError(t, s.compactOldest())
 	s.collect()
@@ -220,34 +216,23 @@ func TestCompaction_StoppedPartwayKeepsTheAcksOfWhatItMoved(t *testing.T) {
 		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
 			dir := t.TempDir()
 			c := &clock{t0}
-			fl := &faults{}
+			fl := newDisk(t)
 			opts := []func(*Options){segmentBytes(300), fl.option}
 			s := openT(t, dir, c, opts...)
 			x := appendT(t, s, t0, "xxxx")
 			y := appendT(t, s, t0, strings.Repeat("y", 200))
 			z := appendT(t, s, t0, strings.Repeat("z", 60)) // opens the second file
 			require.Len(t, s.segs, 2)
-			old := s.segs[0]
+			old, ye := s.segs[0], s.index[y]
 
-			flip := func() { // y's last byte: compaction drops y as corrupt
-				e := s.index[y]
-				f, err := os.OpenFile(old.path, os.O_RDWR, 0)
-				require.NoError(t, err)
-				defer f.Close()
-				b := make([]byte, 1)
-				_, err = f.ReadAt(b, e.off+e.size-1)
-				require.NoError(t, err)
-				_, err = f.WriteAt([]byte{b[0] ^ 0xff}, e.off+e.size-1)
-				require.NoError(t, err)
-			}
-			flip()
+			damage(t, ye)                             // compaction drops y as corrupt
 			fl.write, fl.writesOK = syscall.ENOSPC, 1 // x's copy is written, y's ack is not
 			require.ErrorIs(t, s.compactOldest(), syscall.ENOSPC)
 			fl.clear()
 			require.Equal(t, s.segs[1], s.index[x].seg, "x was moved")
 			require.Equal(t, old, s.index[y].seg, "y was not")
 			if restart {
-				flip() // y verifies again: the files are those a crash mid-compaction leaves
+				damage(t, ye) // y verifies again: the files are those a crash mid-compaction leaves
 				s = reopen(t, s, c, opts...)
 				require.ElementsMatch(t, []ID{x, y, z}, pendingIDs(s))
 			}
@@ -292,12 +277,12 @@ func TestCollect_SyncsTheDirectoryBeforeRemovingNeededAcks(t *testing.T) {
 			require.Len(t, s.segs, 3)
 
 			if syncFails {
-				d.syncErr = errors.New("EIO")
+				d.dirSync = errors.New("EIO")
 			}
 			require.NoError(t, s.Ack(a2)) // a goes
 			require.NoFileExists(t, a)
 			require.FileExists(t, b, "not removed without a sync")
-			d.syncErr = nil
+			d.dirSync = nil
 			if !syncFails {
 				require.NoError(t, s.Ack(b1)) // b goes, in a later pass
 			} else {
@@ -342,12 +327,7 @@ func TestCompaction_ThatCopiedNothingIsNotCounted(t *testing.T) {
 	a := appendT(t, s, t0, "aaaa")
 	appendT(t, s, t0, "bbbb") // the next file
 	require.Len(t, s.segs, 2)
-	e := s.index[a]
-	f, err := os.OpenFile(e.seg.path, os.O_RDWR, 0)
-	require.NoError(t, err)
-	_, err = f.WriteAt([]byte{'X'}, e.off+e.size-1)
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	damage(t, s.index[a])
 
 	require.NoError(t, s.compactOldest())
 	assert.Equal(t, uint64(1), s.Stats().Corrupt)

@@ -46,7 +46,7 @@ type Spool struct {
 	// never held across file I/O.
 	mu     sync.Mutex
 	index  map[ID]*entry
-	stats  Stats
+	stats  Stats // but Records, which is len(index)
 	closed bool
 }
 
@@ -85,12 +85,7 @@ func (s *Spool) Pending() []Entry {
 		es = append(es, e)
 	}
 	s.mu.Unlock()
-	slices.SortFunc(es, func(a, b *entry) int {
-		if a.before(b) {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(es, compareEntries)
 	out := make([]Entry, len(es))
 	for i, e := range es {
 		out[i] = Entry{ID: e.id, Time: time.Unix(0, e.nanos), Size: int(e.size - frameHeadLen - dataPrefixLen)}
@@ -102,7 +97,9 @@ func (s *Spool) Pending() []Entry {
 func (s *Spool) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.stats
+	st := s.stats
+	st.Records = len(s.index)
+	return st
 }
 
 // Close releases the directory. Everything already returned from Append and

@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +108,17 @@ func TestAppend_Refuses(t *testing.T) {
 	assert.Zero(t, s.Stats().DroppedFull+s.Stats().DroppedTooOld, "refusals are errors, not drops")
 	_, err := s.Append(t0, make([]byte, 75))
 	assert.NoError(t, err, "a record of exactly MaxBytes fits")
+}
+
+// One large record must not pin its buffer, whichever write it was in.
+func TestSpool_LargeWritesDoNotKeepTheirBuffer(t *testing.T) {
+	s := openT(t, t.TempDir(), &clock{t0}, segmentBytes(1<<20))
+	defer s.Close()
+	big := appendT(t, s, t0, strings.Repeat("b", 5<<20))
+	assert.LessOrEqual(t, cap(s.buf), keepBuf, "after the Append")
+	appendT(t, s, t0, "in the next file")
+	require.Equal(t, s.segs[0], s.index[big].seg)
+	require.NoError(t, s.compactOldest())
+	require.NotEqual(t, s.segs[0], s.index[big].seg)
+	assert.LessOrEqual(t, cap(s.buf), keepBuf, "after the compaction")
 }

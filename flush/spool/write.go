@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 )
 
+// keepBuf is the most that Spool.buf keeps between writes: one large record
+// or compaction batch must not pin its buffer.
+const keepBuf = 4 << 20
+
 // room makes sure the active segment can take n more bytes, starting a new
 // segment when the current one would pass SegmentBytes. A frame larger than
 // SegmentBytes gets a segment of its own.
@@ -22,6 +26,9 @@ func (s *Spool) room(n int64) error {
 // durable. On error it truncates them away so that nothing half-written is
 // left for Open to find.
 func (s *Spool) put(p []byte) (off int64, err error) {
+	if cap(s.buf) > keepBuf {
+		s.buf = nil // p holds it for this write; after it, it can go
+	}
 	seg := s.active
 	off = seg.size
 	if _, err := seg.f.WriteAt(p, off); err != nil {
