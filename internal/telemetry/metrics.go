@@ -164,7 +164,7 @@ func (t *Telemetry) register(m metric.Meter, src Sources, version string) error 
 			r.counter("cwagentd.spool.dropped.records", "spool records dropped, by reason: full (flush.spool_max_bytes), too_old (flush.max_age), corrupt (torn or damaged ranges skipped at start)",
 				func() uint64 { return read(sp.Stats()) }, attribute.String("reason", reason))
 		}
-		r.counter("cwagentd.spool.tidy.failures", "removals, directory syncs and compactions of spool segments that failed: disk use may grow past its bound (see the logs of the spool directory)",
+		r.counter("cwagentd.spool.tidy.failures", "removals, directory syncs and compactions of spool segments that failed: disk use may grow past its bound; check the spool directory's permissions and filesystem",
 			func() uint64 { return sp.Stats().TidyFailures })
 	}
 	if src.WireBytes != nil {
