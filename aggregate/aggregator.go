@@ -29,6 +29,7 @@ type Options struct {
 	GaugeTTL time.Duration // an idle gauge repeats its last value this long; 0: never
 	// MaxSeries caps the live series per period; 0: no cap.
 	MaxSeries int
+	Rules     Rules // dimensions, units and rollups; checked by the config
 	Log       *slog.Logger
 	Now       func() time.Time // the clock; time.Now when nil
 }
@@ -45,6 +46,8 @@ type Aggregator struct {
 	def      *Local
 	live     atomic.Int64 // len(admitted), read without the lock
 	gauges   gauges
+	rules    *rules
+	pins     unitPins
 
 	// maxSeries and gaugeTTL start from Options and change on a reload.
 	maxSeries atomic.Int64
@@ -58,9 +61,11 @@ type Aggregator struct {
 	handedOff atomic.Int64 // unix nanos (Options.Now) Run last handed a period on; New's time at first
 
 	// TagFixes counts tags dropped or changed on their way to dimensions,
-	// once per series and period; Drops counts samples dropped whole.
-	TagFixes, Drops *drops.Counter
-	noteTag         func(int)
+	// once per series and period; Drops counts samples dropped whole;
+	// UnitConflicts counts new series whose unit was pinned by another
+	// type's (see unitPins).
+	TagFixes, Drops, UnitConflicts *drops.Counter
+	noteTag                        func(int)
 }
 
 // New returns an Aggregator whose first period contains Now().
@@ -72,9 +77,13 @@ func New(o Options) *Aggregator {
 		opts:     o,
 		curStart: o.Now().Truncate(o.Period).Unix(),
 		gauges:   gauges{m: map[string]*gaugeState{}},
+		rules:    compileRules(o.Rules),
+		pins:     unitPins{m: map[string]*unitPin{}},
 		admitted: map[uint64]struct{}{},
 		TagFixes: drops.New(o.Log, "dropped or changed tags", tagReasons),
 		Drops:    drops.New(o.Log, "dropped samples", sampleReasons),
+		UnitConflicts: drops.New(o.Log, "series given their metric's pinned unit; add an aggregation.units rule to choose one",
+			unitReasons),
 	}
 	a.noteTag = func(r int) { a.TagFixes.Add(r, 1, nil) }
 	a.SetLimits(o.MaxSeries, o.GaugeTTL)
@@ -90,6 +99,11 @@ func (a *Aggregator) SetLimits(maxSeries int, gaugeTTL time.Duration) {
 	a.maxSeries.Store(int64(maxSeries))
 	a.gaugeTTL.Store(int64(gaugeTTL))
 }
+
+// SetMetadata sets the metadata dimensions (EC2, ECS) every datum carries
+// besides Rules.Static, from the next period on. A static dimension wins a
+// name both have.
+func (a *Aggregator) SetMetadata(dims []Dimension) { a.rules.setOperator(dims) }
 
 // Fold adds one sample through a Local shared by every caller that did not
 // get its own: safe for concurrent use, but readers should use NewFolder.

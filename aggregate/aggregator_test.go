@@ -2,8 +2,6 @@ package aggregate
 
 import (
 	"fmt"
-	"math"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +34,20 @@ func (h *harness) fold(lines ...string) {
 		require.Equal(h.t, line.OK, line.Parse([]byte(l), &s), l)
 		h.a.Fold(&s)
 	}
+}
+
+// closeAll ends the period and returns its datums by "name{dims}", every
+// datum of a series (a wide distribution takes several).
+func (h *harness) closeAll() map[string][]Datum {
+	h.t.Helper()
+	h.now = h.now.Add(h.a.opts.Period)
+	out := map[string][]Datum{}
+	for _, b := range h.a.Close(h.now) {
+		for _, d := range b.Datums {
+			out[id(d)] = append(out[id(d)], d)
+		}
+	}
+	return out
 }
 
 // close ends the period and returns its datums by "name{dims}".
@@ -125,34 +137,6 @@ func TestFold_HistogramAndDistributionUnits(t *testing.T) {
 	assert.Equal(t, UnitNone, got["size{}"].Unit)
 	assert.Equal(t, UnitNone, got["req{}"].Unit)
 	assert.Equal(t, []float64{0.5}, got["req{}"].Values)
-}
-
-func TestFold_DistributionBucketsBeyond150Distinct(t *testing.T) {
-	h := newHarness(t, time.Minute, 0)
-	var want []float64
-	for i := 1; i <= 1000; i++ {
-		v := float64(i) // 1..1000: spans 3 decades
-		want = append(want, v)
-		h.fold(fmt.Sprintf("lat:%g|ms", v))
-	}
-	h.fold("lat:0|ms", "lat:-5|ms")
-	d := h.close()["lat{}"]
-	assert.Equal(t, StatisticSet{SampleCount: 1002, Sum: 500500 - 5, Minimum: -5, Maximum: 1000}, d.Stats, "stats stay exact")
-	require.LessOrEqual(t, len(d.Values), MaxValues)
-	require.Len(t, d.Counts, len(d.Values))
-	assert.True(t, sort.Float64sAreSorted(d.Values))
-	var total float64
-	for _, c := range d.Counts {
-		total += c
-	}
-	assert.Equal(t, 1002.0, total, "every sample is in some point")
-	// ln(1000)/ln(1.0202) = 346 buckets -> coarsened once: error <= (g^2-1)/(g^2+1) ~ 2%
-	bound := (gamma*gamma - 1) / (gamma*gamma + 1)
-	for _, q := range []float64{0.5, 0.9, 0.99} {
-		got := quantile(d.Values, d.Counts, q)
-		truth := want[int(math.Ceil(q*1000))-1]
-		assert.InEpsilon(t, truth, got, bound+1e-9, "p%g", q*100)
-	}
 }
 
 // quantile is the nearest-rank quantile of weighted points.

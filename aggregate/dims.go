@@ -16,18 +16,20 @@ const (
 
 // Why a tag did not become a dimension as written. These are counted per line.
 const (
-	tagBare         = iota // "#canary": no value, and CloudWatch needs one
-	tagEmptyValue          // "#env:": CloudWatch rejects empty values
-	tagBadName             // empty, over 255 bytes, or starting with ':'
-	tagDuplicate           // the same name twice: the smallest value wins
-	tagTooMany             // more than 30: the first 30 by name survive
-	tagValueTrimmed        // value over 1024 bytes: cut to 1024 on a rune boundary
+	tagBare           = iota // "#canary": no value, and no dimensions.bare_tag_value
+	tagEmptyValue            // "#env:": CloudWatch rejects empty values
+	tagBadName               // empty, over 255 bytes, or starting with ':'
+	tagDuplicate             // the same name twice: the smallest value wins
+	tagTooMany               // past 30 dimensions: the first by name survive
+	tagValueTrimmed          // value over 1024 bytes: cut to 1024 on a rune boundary
+	tagStaticOverride        // a static or metadata dimension has this name
 	numTagReasons
 )
 
-var tagReasons = []string{"bare_tag", "empty_value", "bad_name", "duplicate_name", "too_many_dimensions", "value_truncated"}
+var tagReasons = []string{"bare_tag", "empty_value", "bad_name", "duplicate_name", "too_many_dimensions", "value_truncated", "static_override"}
 
-// tag is a dimension still pointing into the line.
+// tag is a dimension still pointing into the line (or into the rules, for a
+// renamed key or a bare tag's value).
 type tag struct{ name, value []byte }
 
 func (a tag) less(b tag) bool { return compareTags(a, b) < 0 }
@@ -39,18 +41,26 @@ func compareTags(a, b tag) int {
 	return bytes.Compare(a.value, b.value)
 }
 
-// dimensions turns a raw tag list into CloudWatch dimensions, in place in buf,
-// by these rules (documented in the README):
-//   - a tag is name:value split at the first ':'; a bare tag or an empty value
-//     is dropped, as is a name that is empty, over 255 bytes or starts with ':';
+// dimensions turns a raw tag list into the tag dimensions of a series of the
+// metric name, in place in buf, by these rules (documented in the README):
+//   - a tag is key:value split at the first ':'; a bare tag takes
+//     dimensions.bare_tag_value, or is dropped without one;
+//   - a key that is empty, over 255 bytes or starts with ':' is dropped;
+//   - the key is renamed (dimensions.rename), then the metric's first
+//     matching dimensions.rules entry keeps only its allow keys and drops its
+//     deny keys;
+//   - a key that a static or metadata dimension has is dropped (the
+//     operator's dimension wins); an empty value is dropped;
 //   - values over 1024 bytes are cut to 1024 at a UTF-8 boundary;
 //   - dimensions are sorted by name then value, so tag order never makes a
 //     new series; for a repeated name the smallest value wins;
-//   - past 30 dimensions, the first 30 in that order are kept.
+//   - the operator's dimensions always stay, and the tags fill what is left
+//     of 30 in that order.
 //
 // It reports each fix through note. It does not allocate once buf has grown.
-func dimensions(raw []byte, buf []tag, note func(reason int)) []tag {
+func (r *rules) dimensions(name, raw []byte, op []Dimension, buf []tag, note func(reason int)) []tag {
 	buf = buf[:0]
+	rule := r.tagRuleFor(name)
 	for raw != nil {
 		var t []byte
 		if i := bytes.IndexByte(raw, ','); i >= 0 {
@@ -61,15 +71,30 @@ func dimensions(raw []byte, buf []tag, note func(reason int)) []tag {
 		if len(t) == 0 {
 			continue
 		}
-		i := bytes.IndexByte(t, ':')
-		switch {
-		case i < 0:
+		var d tag
+		if i := bytes.IndexByte(t, ':'); i >= 0 {
+			d = tag{name: t[:i], value: t[i+1:]}
+		} else if r.bare != nil {
+			d = tag{name: t, value: r.bare}
+		} else {
 			note(tagBare)
 			continue
-		case i == 0 || i > MaxDimNameLen || t[0] == ':':
+		}
+		if len(d.name) == 0 || len(d.name) > MaxDimNameLen || d.name[0] == ':' {
 			note(tagBadName)
 			continue
-		case i == len(t)-1:
+		}
+		if to, ok := r.rename[string(d.name)]; ok {
+			d.name = to
+		}
+		if rule != nil && (rule.allow != nil && !rule.allow[string(d.name)] || rule.deny[string(d.name)]) {
+			continue
+		}
+		if reserved(op, d.name) {
+			note(tagStaticOverride)
+			continue
+		}
+		if len(d.value) == 0 {
 			note(tagEmptyValue)
 			continue
 		}
@@ -77,7 +102,6 @@ func dimensions(raw []byte, buf []tag, note func(reason int)) []tag {
 			note(tagTooMany)
 			continue
 		}
-		d := tag{name: t[:i], value: t[i+1:]}
 		if len(d.value) > MaxDimValueLen {
 			d.value = truncateUTF8(d.value, MaxDimValueLen)
 			note(tagValueTrimmed)
@@ -86,11 +110,20 @@ func dimensions(raw []byte, buf []tag, note func(reason int)) []tag {
 	}
 	sortTags(buf)
 	buf = dedupe(buf, note)
-	if len(buf) > MaxDimensions {
+	if room := max(0, MaxDimensions-len(op)); len(buf) > room {
 		note(tagTooMany)
-		buf = buf[:MaxDimensions]
+		buf = buf[:room]
 	}
 	return buf
+}
+
+func reserved(op []Dimension, name []byte) bool {
+	for i := range op {
+		if op[i].Name == string(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // sortTags is an insertion sort for the handful of tags lines usually carry,

@@ -8,9 +8,16 @@ import (
 // MaxValues is CloudWatch's limit on Values (and Counts) per datum.
 const MaxValues = 150
 
-// BucketAccuracy is the relative error of a distribution's log buckets before
-// they are coarsened to fit MaxValues: a point stands for every value within
-// 1% of it.
+// MaxChunks is how many datums one series' distribution may take per
+// period: CloudWatch merges the datums of a series and timestamp, so a wide
+// distribution goes out as up to MaxChunks datums of MaxValues points each.
+// 5 x 150 buckets at BucketAccuracy cover values from 1 to 1.9e6 (ratio
+// gamma^750); wider ranges are coarsened.
+const MaxChunks = 5
+
+// BucketAccuracy is the relative error of a distribution's log buckets
+// while they fit MaxChunks datums: a point stands for every value within 1%
+// of it.
 const BucketAccuracy = 0.01
 
 var (
@@ -20,13 +27,17 @@ var (
 
 // distribution keeps what CloudWatch needs for percentiles: every distinct
 // value and its weight while there are at most MaxValues of them (exact), then
-// logarithmic buckets (bounded relative error). Sum, Min and Max never come
-// from here: the StatisticSet beside it keeps them exact.
+// logarithmic buckets (bounded relative error) with the weight and sum of the
+// samples in each. Sum, Min and Max of the series come from the StatisticSet
+// beside it, which is exact.
 type distribution struct {
 	exact    map[float64]float64 // value -> weight; nil once bucketed
-	pos, neg map[int32]float64   // bucket index of |v| -> weight
+	pos, neg map[int32]mass      // bucket index of |v| -> its samples
 	zero     float64             // weight of exact zeros, once bucketed
 }
+
+// mass is the weight and weighted sum of the samples in a bucket.
+type mass struct{ weight, sum float64 }
 
 // reset empties d for reuse, keeping its exact-value map; a bucketed one
 // starts exact again (its buckets are dropped: bucketing is the rare case).
@@ -54,7 +65,7 @@ func (d *distribution) add(v, weight float64) {
 }
 
 func (d *distribution) toBuckets() {
-	d.pos, d.neg = map[int32]float64{}, map[int32]float64{}
+	d.pos, d.neg = map[int32]mass{}, map[int32]mass{}
 	for v, w := range d.exact {
 		d.addBucket(v, w)
 	}
@@ -64,70 +75,120 @@ func (d *distribution) toBuckets() {
 func (d *distribution) addBucket(v, weight float64) {
 	switch {
 	case v > 0:
-		d.pos[bucketIndex(v)] += weight
+		addMass(d.pos, bucketIndex(v), mass{weight, v * weight})
 	case v < 0:
-		d.neg[bucketIndex(-v)] += weight
+		addMass(d.neg, bucketIndex(-v), mass{weight, v * weight})
 	default:
 		d.zero += weight
 	}
+}
+
+func addMass(m map[int32]mass, i int32, x mass) {
+	b := m[i]
+	b.weight += x.weight
+	b.sum += x.sum
+	m[i] = b
 }
 
 // bucketIndex returns i such that gamma^(i-1) < v <= gamma^i.
 func bucketIndex(v float64) int32 { return int32(math.Ceil(math.Log(v) / logGamma)) }
 
 type bucket struct {
-	index  int32
-	weight float64
+	index int32
+	mass
 }
 
-// points renders at most MaxValues ascending Values with their Counts. In
-// bucket mode each bucket becomes the point with the least relative error
-// for its range, clamped to [min, max]; when there are more than MaxValues
+// point is one entry of Values/Counts with the range of values it stands
+// for and the weighted sum of its samples.
+type point struct {
+	value, lo, hi float64
+	mass
+}
+
+// appendDatums renders a distribution series' statistics st as datums made
+// from base (name, dimensions, unit): one datum with every distinct value
+// while there are at most MaxValues, else up to MaxChunks datums of at most
+// MaxValues ascending points each. Each datum's StatisticSet covers the
+// samples its points stand for, and together they add up to st (Sum to the
+// last bit: the last datum takes the remainder), so what CloudWatch merges
+// is the series' exact SampleCount, Sum, Minimum and Maximum.
+func (d *distribution) appendDatums(out []Datum, base Datum, st *stats) []Datum {
+	if d.exact != nil {
+		base.Stats = st.set()
+		base.Values = make([]float64, 0, len(d.exact))
+		for v := range d.exact {
+			base.Values = append(base.Values, v)
+		}
+		slices.Sort(base.Values)
+		base.Counts = make([]float64, len(base.Values))
+		for i, v := range base.Values {
+			base.Counts[i] = d.exact[v]
+		}
+		return append(out, base)
+	}
+	pts := d.points(st.min, st.max)
+	chunks := (len(pts) + MaxValues - 1) / MaxValues
+	size := (len(pts) + chunks - 1) / chunks
+	var sum float64
+	for c := 0; c < chunks; c++ {
+		part := pts[c*size : min((c+1)*size, len(pts))]
+		dt := base
+		dt.Values, dt.Counts = make([]float64, len(part)), make([]float64, len(part))
+		s := StatisticSet{Minimum: part[0].lo, Maximum: part[len(part)-1].hi}
+		for i, p := range part {
+			dt.Values[i], dt.Counts[i] = p.value, p.weight
+			s.SampleCount += p.weight
+			s.Sum += p.sum
+		}
+		if c == 0 {
+			s.Minimum = st.min
+		}
+		if c == chunks-1 {
+			s.Maximum, s.Sum = st.max, st.sum-sum
+		}
+		sum += s.Sum
+		dt.Stats = s
+		out = append(out, dt)
+	}
+	return out
+}
+
+// points renders the buckets as ascending points, at most
+// MaxValues*MaxChunks. Each bucket becomes the point with the least relative
+// error for its range, clamped to [min, max]; when there are too many
 // buckets, neighbours are merged pairwise (doubling the bucket width in log
 // space) until they fit, so the error bound becomes (g-1)/(g+1) for the
 // coarsened g = gamma^(2^k).
-func (d *distribution) points(min, max float64) (values, counts []float64) {
-	if d.exact != nil {
-		values = make([]float64, 0, len(d.exact))
-		for v := range d.exact {
-			values = append(values, v)
-		}
-		slices.Sort(values)
-		counts = make([]float64, len(values))
-		for i, v := range values {
-			counts[i] = d.exact[v]
-		}
-		return values, counts
-	}
+func (d *distribution) points(min, max float64) []point {
 	pos, neg := sortedBuckets(d.pos), sortedBuckets(d.neg)
 	g := gamma
 	zero := 0
 	if d.zero > 0 {
 		zero = 1
 	}
-	for len(pos)+len(neg)+zero > MaxValues {
+	for len(pos)+len(neg)+zero > MaxValues*MaxChunks {
 		pos, neg, g = coarsen(pos), coarsen(neg), g*g
 	}
-	values = make([]float64, 0, len(pos)+len(neg)+zero)
-	counts = make([]float64, 0, cap(values))
+	out := make([]point, 0, len(pos)+len(neg)+zero)
 	for i := len(neg) - 1; i >= 0; i-- {
-		values = append(values, clamp(-represent(neg[i].index, g), min, max))
-		counts = append(counts, neg[i].weight)
+		b := neg[i]
+		lo, hi := -math.Pow(g, float64(b.index)), -math.Pow(g, float64(b.index-1))
+		out = append(out, point{clamp(-represent(b.index, g), min, max), clamp(lo, min, max), clamp(hi, min, max), b.mass})
 	}
 	if zero == 1 {
-		values, counts = append(values, 0), append(counts, d.zero)
+		out = append(out, point{mass: mass{weight: d.zero}})
 	}
 	for _, b := range pos {
-		values = append(values, clamp(represent(b.index, g), min, max))
-		counts = append(counts, b.weight)
+		lo, hi := math.Pow(g, float64(b.index-1)), math.Pow(g, float64(b.index))
+		out = append(out, point{clamp(represent(b.index, g), min, max), clamp(lo, min, max), clamp(hi, min, max), b.mass})
 	}
-	return values, counts
+	return out
 }
 
-func sortedBuckets(m map[int32]float64) []bucket {
+func sortedBuckets(m map[int32]mass) []bucket {
 	out := make([]bucket, 0, len(m))
-	for i, w := range m {
-		out = append(out, bucket{i, w})
+	for i, x := range m {
+		out = append(out, bucket{i, x})
 	}
 	slices.SortFunc(out, func(a, b bucket) int { return int(a.index) - int(b.index) })
 	return out
@@ -141,9 +202,10 @@ func coarsen(in []bucket) []bucket {
 		j := (b.index + 1) >> 1
 		if n := len(out); n > 0 && out[n-1].index == j {
 			out[n-1].weight += b.weight
+			out[n-1].sum += b.sum
 			continue
 		}
-		out = append(out, bucket{j, b.weight})
+		out = append(out, bucket{j, b.mass})
 	}
 	return out
 }
@@ -171,11 +233,11 @@ func (d *distribution) merge(o *distribution) {
 		}
 		d.toBuckets()
 	}
-	for i, w := range o.pos {
-		d.pos[i] += w
+	for i, x := range o.pos {
+		addMass(d.pos, i, x)
 	}
-	for i, w := range o.neg {
-		d.neg[i] += w
+	for i, x := range o.neg {
+		addMass(d.neg, i, x)
 	}
 	d.zero += o.zero
 }

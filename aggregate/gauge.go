@@ -11,6 +11,7 @@ import (
 // last period that set it. Readers update it lock-free.
 type gaugeState struct {
 	id      *identity
+	op      *operatorDims // the operator's dimensions id was made with
 	last    atomic.Uint64 // float64 bits
 	touched atomic.Int64  // unix seconds
 }
@@ -48,7 +49,7 @@ type gauges struct {
 // get returns the state of id's gauge, creating it, touched for the period
 // starting at start (under the registry's lock, so that idle cannot forget
 // it between this and the sample's fold).
-func (gs *gauges) get(id *identity, start int64) *gaugeState {
+func (gs *gauges) get(id *identity, op *operatorDims, start int64) *gaugeState {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
 	g, ok := gs.m[id.key]
@@ -56,23 +57,28 @@ func (gs *gauges) get(id *identity, start int64) *gaugeState {
 		g = &gaugeState{id: id}
 		gs.m[id.key] = g
 	}
+	g.id, g.op = id, op // a new identity after the operator's dimensions changed
 	g.touch(start)
 	return g
 }
 
-// idle returns the datums of gauges not set in the period starting at start
-// that are still within ttl seconds, and forgets the expired ones.
-func (gs *gauges) idle(start, ttl int64) []Datum {
+// idle returns entries for the gauges not set in the period starting at
+// start that are still within ttl seconds (their last value, once), and
+// forgets the expired ones.
+// An idle gauge takes the operator's current dimensions op.
+func (gs *gauges) idle(start, ttl int64, op *operatorDims) []entry {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
-	var out []Datum
+	var out []entry
 	for k, g := range gs.m {
 		switch touched := g.touched.Load(); {
 		case touched >= start:
 		case start-touched < ttl:
 			last := math.Float64frombits(g.last.Load())
-			out = append(out, Datum{Name: g.id.name, Dimensions: g.id.dims, Unit: UnitNone,
-				Stats: StatisticSet{SampleCount: 1, Sum: last, Minimum: last, Maximum: last}})
+			if g.op != op {
+				g.id, g.op = g.id.withOperator(op.dims), op
+			}
+			out = append(out, entry{id: g.id, st: stats{count: 1, sum: last, min: last, max: last}})
 		default:
 			delete(gs.m, k)
 		}

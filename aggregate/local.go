@@ -1,6 +1,7 @@
 package aggregate
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,9 @@ type Local struct {
 	cur  *table
 	past map[int64]*table // periods named by |T timestamps, closed with cur
 	ids  map[string]*identity
+	// op is the operator's dimensions for the open period: a change
+	// (metadata) takes effect at the next period, with new identities.
+	op   *operatorDims
 	tags []tag  // scratch
 	key  []byte // scratch
 	// spare is a closed table given back for reuse, and dists and sets the
@@ -30,7 +34,7 @@ type Local struct {
 
 // NewFolder returns a Local for one reader goroutine.
 func (a *Aggregator) NewFolder() *Local {
-	l := &Local{a: a, past: map[int64]*table{}, ids: map[string]*identity{}}
+	l := &Local{a: a, past: map[int64]*table{}, ids: map[string]*identity{}, op: a.rules.operator.Load()}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	l.cur = newTable(a.curStart)
@@ -75,11 +79,11 @@ func (l *Local) FoldLocked(s *line.Sample) {
 // tags into dimensions, find (or create) the series' identity and its entry
 // in t, and remember the raw key for the rest of the period.
 func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
-	l.tags = dimensions(s.Tags, l.tags, l.a.noteTag)
+	l.tags = l.a.rules.dimensions(s.Name, s.Tags, l.op.dims, l.tags, l.a.noteTag)
 	l.key = canonicalKey(l.key[:0], s, l.tags)
 	id, ok := l.ids[string(l.key)]
 	if !ok {
-		id = newIdentity(string(l.key), len(s.Name), len(l.tags), s.Type)
+		id = l.a.newIdentity(string(l.key), len(s.Name), len(l.tags), s.Type, l.op.dims)
 		l.ids[id.key] = id
 	}
 	i, ok := t.entryOf(id)
@@ -89,7 +93,7 @@ func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
 			return 0, false
 		}
 		if id.typ == line.Gauge {
-			id.gauge = l.a.gauges.get(id, t.start)
+			id.gauge = l.a.gauges.get(id, l.op, t.start)
 		}
 		i = int32(len(t.entries))
 		t.entries = append(t.entries, l.newEntry(id))
@@ -126,6 +130,12 @@ func (l *Local) swap(next int64) (cur *table, past map[int64]*table) {
 	if len(past) > 0 {
 		l.past = map[int64]*table{}
 	}
+	if op := l.a.rules.operator.Load(); op != l.op {
+		// Series of the new period get the new dimensions; the closed
+		// tables keep the identities they were folded under.
+		l.op = op
+		l.forget(func(*identity) bool { return true })
+	}
 	return cur, past
 }
 
@@ -135,11 +145,7 @@ func (l *Local) swap(next int64) (cur *table, past map[int64]*table) {
 func (l *Local) recycle(t *table, before int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for k, id := range l.ids {
-		if id.lastSeen < before {
-			delete(l.ids, k)
-		}
-	}
+	l.forget(func(id *identity) bool { return id.lastSeen < before })
 	// Keep what this period used, not what a burst long ago did.
 	clear(l.dists)
 	clear(l.sets)
@@ -157,6 +163,22 @@ func (l *Local) recycle(t *table, before int64) {
 		e.dist, e.set = nil, nil
 	}
 	l.spare = t
+}
+
+// forget drops the identities that drop says to, giving back their pins.
+func (l *Local) forget(drop func(*identity) bool) {
+	var unpin []string
+	for k, id := range l.ids {
+		if drop(id) {
+			delete(l.ids, k)
+			if id.pinned {
+				unpin = append(unpin, id.name)
+			}
+		}
+	}
+	if len(unpin) > 0 {
+		l.a.unpin(unpin)
+	}
 }
 
 // newEntry is id's entry for a new period, with a distribution or a member
@@ -178,23 +200,45 @@ func (l *Local) newEntry(id *identity) entry {
 }
 
 // newIdentity makes a series' identity from its canonical key (see
-// canonicalKey): the name and every dimension are substrings of the key, so a
-// series costs one string however many tags it has.
-func newIdentity(key string, nameLen, ndims int, typ line.Type) *identity {
+// canonicalKey) and the operator's dimensions: the name and every tag
+// dimension are substrings of the key, so a series costs one string however
+// many tags it has.
+func (a *Aggregator) newIdentity(key string, nameLen, ntags int, typ line.Type, op []Dimension) *identity {
 	id := &identity{key: key, name: key[:nameLen], typ: typ}
-	if ndims == 0 {
-		return id
+	id.unit, id.pinned = a.unitOf(id.name, typ)
+	id.rollup = a.rules.rollupFor(id.name)
+	id.dims = dimsOf(key, nameLen, ntags, op)
+	return id
+}
+
+// withOperator is a copy of id (holding no unit pin) whose dimensions have
+// the operator's dimensions op instead of the ones id was made with.
+func (id *identity) withOperator(op []Dimension) *identity {
+	ntags := (strings.Count(id.key, "\x00") - 1) / 2
+	return &identity{key: id.key, name: id.name, typ: id.typ, unit: id.unit, rollup: id.rollup, gauge: id.gauge,
+		dims: dimsOf(id.key, len(id.name), ntags, op)}
+}
+
+// dimsOf is the dimensions of a series: the ntags tag dimensions in its key
+// and the operator's op, sorted by name.
+func dimsOf(key string, nameLen, ntags int, op []Dimension) []Dimension {
+	if ntags+len(op) == 0 {
+		return nil
 	}
-	id.dims = make([]Dimension, ndims)
+	dims := make([]Dimension, ntags, ntags+len(op))
 	rest := key[nameLen+2:] // past the name, NUL and the type byte
-	for i := range id.dims {
+	for i := range dims {
 		rest = rest[1:] // the NUL before the dimension name
 		n := strings.IndexByte(rest, 0)
-		id.dims[i].Name, rest = rest[:n], rest[n+1:]
+		dims[i].Name, rest = rest[:n], rest[n+1:]
 		if n = strings.IndexByte(rest, 0); n < 0 {
 			n = len(rest)
 		}
-		id.dims[i].Value, rest = rest[:n], rest[n:]
+		dims[i].Value, rest = rest[:n], rest[n:]
 	}
-	return id
+	if len(op) > 0 {
+		dims = append(dims, op...)
+		slices.SortFunc(dims, compareDims)
+	}
+	return dims
 }

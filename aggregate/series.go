@@ -13,6 +13,9 @@ type identity struct {
 	name     string
 	dims     []Dimension
 	typ      line.Type
+	unit     string
+	pinned   bool        // holds a unit pin (see unitPins)
+	rollup   *Rollup     // the rollup rule for its name, if any
 	gauge    *gaugeState // gauges only: shared by every reader
 	lastSeen int64       // start of the last period with a sample
 
@@ -82,22 +85,18 @@ func (e *entry) merge(o *entry) {
 	}
 }
 
-func (e *entry) datum() Datum {
+// appendDatums renders the entry as datums: one, or for a distribution as
+// wide as to need it, up to MaxChunks (see distribution.appendDatums).
+func (e *entry) appendDatums(out []Datum) []Datum {
 	id := e.id
-	d := Datum{Name: id.name, Dimensions: id.dims, Unit: UnitNone}
+	d := Datum{Name: id.name, Dimensions: id.dims, Unit: id.unit}
 	switch id.typ {
-	case line.Counter:
-		d.Stats, d.Unit = e.st.set(), UnitCount
-	case line.Gauge:
+	case line.Counter, line.Gauge:
 		d.Stats = e.st.set()
 	case line.Set:
-		d.HasValue, d.Value, d.Unit = true, float64(len(e.set)), UnitCount
+		d.HasValue, d.Value = true, float64(len(e.set))
 	default:
-		d.Stats = e.st.set()
-		d.Values, d.Counts = e.dist.points(e.st.min, e.st.max)
-		if id.typ == line.Timer {
-			d.Unit = UnitMilliseconds
-		}
+		return e.dist.appendDatums(out, d, &e.st)
 	}
-	return d
+	return append(out, d)
 }

@@ -74,7 +74,7 @@ func (a *Aggregator) Close(next time.Time) []Batch {
 			past[start] = append(past[start], t)
 		}
 	}
-	idle := a.gauges.idle(closed, a.gaugeTTL.Load()/int64(time.Second))
+	idle := a.gauges.idle(closed, a.gaugeTTL.Load()/int64(time.Second), a.rules.operator.Load())
 
 	var out []Batch
 	for _, start := range slices.Sorted(maps.Keys(past)) {
@@ -88,20 +88,25 @@ func (a *Aggregator) Close(next time.Time) []Batch {
 }
 
 // appendBatch renders the tables of one period, merging the entries that
-// several readers hold for one series.
-func (a *Aggregator) appendBatch(out []Batch, start int64, tables []*table, extra []Datum) []Batch {
+// several readers hold for one series, with the idle gauges and rollups.
+func (a *Aggregator) appendBatch(out []Batch, start int64, tables []*table, idle []entry) []Batch {
 	entries := mergeEntries(tables)
-	if len(entries)+len(extra) == 0 {
+	if len(idle) > 0 {
+		entries = append(slices.Clip(entries), idle...) // never into a table's array
+	}
+	if len(a.rules.Rollups) > 0 {
+		entries = rollup(entries)
+	}
+	if len(entries) == 0 {
 		return out
 	}
 	b := Batch{Start: time.Unix(start, 0).UTC(), Resolution: a.resolution(),
-		Datums: make([]Datum, 0, len(entries)+len(extra))}
+		Datums: make([]Datum, 0, len(entries))}
 	for i := range entries {
-		b.Datums = append(b.Datums, entries[i].datum())
+		b.Datums = entries[i].appendDatums(b.Datums)
 	}
-	b.Datums = append(b.Datums, extra...)
 	// A stable order makes the output reproducible (stdout, tests, diffs).
-	slices.SortFunc(b.Datums, compareDatums)
+	slices.SortStableFunc(b.Datums, compareDatums)
 	return append(out, b)
 }
 
@@ -148,7 +153,9 @@ func compareDatums(a, b Datum) int {
 	if c := cmp.Compare(a.Name, b.Name); c != 0 {
 		return c
 	}
-	return slices.CompareFunc(a.Dimensions, b.Dimensions, func(x, y Dimension) int {
-		return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.Value, y.Value))
-	})
+	return slices.CompareFunc(a.Dimensions, b.Dimensions, compareDims)
+}
+
+func compareDims(x, y Dimension) int {
+	return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.Value, y.Value))
 }

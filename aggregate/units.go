@@ -1,0 +1,58 @@
+package aggregate
+
+import (
+	"sync"
+
+	"github.com/cwagentd/cwagentd/ingest/line"
+)
+
+// CloudWatch stores a metric's data per unit: the same name and dimensions
+// sent as Milliseconds one minute and None the next read as two series. So a
+// metric's unit is chosen when its first series appears (by a unit rule, or
+// by its StatsD type) and pinned while any series of that name lives; a
+// series of another type under the same name takes the pinned unit and is
+// counted as a unit_conflict, with a log line naming the metric.
+type unitPins struct {
+	mu sync.Mutex
+	m  map[string]*unitPin
+}
+
+type unitPin struct {
+	unit string
+	refs int // identities holding the pin
+}
+
+var unitReasons = []string{"unit_conflict"}
+
+// unitOf returns the unit of a new identity of name and type, and whether it
+// holds a pin (to give back with unpin when the identity is forgotten).
+func (a *Aggregator) unitOf(name string, t line.Type) (string, bool) {
+	unit, ruled := a.rules.unitFor(name, t)
+	if ruled {
+		return unit, false // a rule gives one unit to every type
+	}
+	a.pins.mu.Lock()
+	defer a.pins.mu.Unlock()
+	p := a.pins.m[name]
+	if p == nil {
+		p = &unitPin{unit: unit}
+		a.pins.m[name] = p
+	}
+	p.refs++
+	if p.unit != unit {
+		a.UnitConflicts.Add(0, 1, []byte(name))
+	}
+	return p.unit, true
+}
+
+func (a *Aggregator) unpin(names []string) {
+	a.pins.mu.Lock()
+	defer a.pins.mu.Unlock()
+	for _, n := range names {
+		if p := a.pins.m[n]; p != nil {
+			if p.refs--; p.refs <= 0 {
+				delete(a.pins.m, n)
+			}
+		}
+	}
+}
