@@ -10,6 +10,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.20.7
 	github.com/aws/aws-sdk-go-v2/service/cloudwatch v1.75.5
 	github.com/aws/smithy-go v1.28.8
+	github.com/cactus/go-statsd-client/v5 v5.1.0
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/kardianos/service v1.3.0
 	github.com/prometheus/client_golang v1.25.0
