@@ -28,6 +28,7 @@ type Config struct {
 	Listen          Listen        `mapstructure:"listen"`
 	CloudWatch      CloudWatch    `mapstructure:"cloudwatch"`
 	Aggregation     Aggregation   `mapstructure:"aggregation"`
+	Dimensions      Dimensions    `mapstructure:"dimensions"`
 	Flush           Flush         `mapstructure:"flush"`
 	Output          string        `mapstructure:"output"`           // OutputCloudWatch or OutputStdout
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"` // 1s..10m
@@ -60,6 +61,17 @@ type Aggregation struct {
 	Period    time.Duration `mapstructure:"period"`     // 1s..60s, divides 60s
 	GaugeTTL  time.Duration `mapstructure:"gauge_ttl"`  // how long an idle gauge repeats; 0 = never
 	MaxSeries int           `mapstructure:"max_series"` // live series per period; new ones past it are dropped
+	Units     []UnitRule    `mapstructure:"units"`      // unit by metric pattern, first match wins
+	Rollups   []Rollup      `mapstructure:"rollups"`    // metrics also published over fewer dimensions
+}
+
+// Dimensions shape which dimensions each datum carries.
+type Dimensions struct {
+	Static       []Dimension `mapstructure:"static"`         // added to every datum
+	Metadata     []string    `mapstructure:"metadata"`       // looked up from EC2/ECS metadata
+	Rename       []Rename    `mapstructure:"rename"`         // tag key -> dimension name
+	Rules        []TagRule   `mapstructure:"rules"`          // allow/deny tag keys per metric pattern
+	BareTagValue string      `mapstructure:"bare_tag_value"` // value of a bare tag; "" drops them
 }
 
 // Flush controls how closed periods are sent.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -121,6 +122,17 @@ func (w *walker) leaf(key string, v *yaml.Node) (string, bool) {
 		}
 		w.errs = append(w.errs, fmt.Errorf("%s: empty YAML value (from file %s, line %d); %s", key, w.fv.path, v.Line, hint))
 		return "", false
+	case v.Kind == yaml.SequenceNode && isList(key):
+		text, err := listNodeText(v)
+		if err != nil {
+			w.errs = append(w.errs, fmt.Errorf("%s: the list (from file %s, line %d) cannot be read: %v", key, w.fv.path, v.Line, err))
+			return "", false
+		}
+		w.fv.set[key] = true
+		return text, true
+	case v.Kind != yaml.ScalarNode && isList(key):
+		w.errs = append(w.errs, fmt.Errorf("%s: %s (from file %s, line %d) must be a list", key, describe(v), w.fv.path, v.Line))
+		return "", false
 	case v.Kind != yaml.ScalarNode:
 		w.errs = append(w.errs, fmt.Errorf("%s: %s (from file %s, line %d) must be a single value", key, describe(v), w.fv.path, v.Line))
 		return "", false
@@ -130,6 +142,24 @@ func (w *walker) leaf(key string, v *yaml.Node) (string, bool) {
 	}
 	w.fv.set[key] = true
 	return v.Value, true
+}
+
+func isList(key string) bool {
+	s, ok := specFor(key)
+	return ok && s.list
+}
+
+// listNodeText is a YAML list as the JSON text its key parses.
+func listNodeText(v *yaml.Node) (string, error) {
+	var x []any
+	if err := v.Decode(&x); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(x)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
 // unknownTop reports an unknown top-level name, spotting the two likely

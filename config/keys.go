@@ -25,6 +25,7 @@ type keySpec struct {
 	def     string // default as text (listen.unixgram and flush.jitter are computed, see defaults.go)
 	defHelp string // the default as stated in help text
 	help    string // what it does and what is allowed
+	list    bool   // a list: YAML list in the file, JSON (or a compact form) as text
 
 	parse func(text string) (any, string) // typed value, or a problem ("" if fine)
 	set   func(c *Config, v any)          // stores a parsed value
@@ -116,6 +117,55 @@ var specs = []keySpec{
 		parse: parseIntRange(1, 100_000_000),
 		set:   func(c *Config, v any) { c.Aggregation.MaxSeries = v.(int) },
 		text:  func(c *Config) string { return strconv.Itoa(c.Aggregation.MaxSeries) },
+	},
+	{
+		name: "aggregation.units", def: "[]", list: true,
+		help:  `units by metric name pattern, first match wins, e.g. [{metrics: "*.bytes", unit: Bytes}] (env: *.bytes=Bytes,queue.*=Count); any CloudWatch unit; without a match counters and sets are Count, ms timers Milliseconds, the rest None`,
+		parse: parseUnits,
+		set:   func(c *Config, v any) { c.Aggregation.Units = v.([]UnitRule) },
+		text:  func(c *Config) string { return listText(c.Aggregation.Units) },
+	},
+	{
+		name: "aggregation.rollups", def: "[]", list: true,
+		help:  `also publish matching metrics folded over fewer dimensions, one datum per set and period, e.g. [{metrics: "api.*", dimensions: [[], [service]], drop_original: false}] (JSON in env)`,
+		parse: parseRollups,
+		set:   func(c *Config, v any) { c.Aggregation.Rollups = v.([]Rollup) },
+		text:  func(c *Config) string { return listText(c.Aggregation.Rollups) },
+	},
+	{
+		name: "dimensions.static", def: "[]", list: true,
+		help:  `dimensions added to every datum, e.g. [{name: Environment, value: prod}] (env: Environment=prod,Team=core); a tag of the same name is dropped`,
+		parse: parseStatic,
+		set:   func(c *Config, v any) { c.Dimensions.Static = v.([]Dimension) },
+		text:  func(c *Config) string { return listText(c.Dimensions.Static) },
+	},
+	{
+		name: "dimensions.metadata", def: "[]", list: true,
+		help:  "dimensions looked up at start and refreshed every 10m: InstanceId, InstanceType, ImageId, AvailabilityZone (EC2, IMDSv2), ClusterName, TaskFamily, TaskARN, ContainerName (ECS task metadata v4), e.g. [InstanceId] (env: InstanceId,AvailabilityZone)",
+		parse: parseMetadata,
+		set:   func(c *Config, v any) { c.Dimensions.Metadata = v.([]string) },
+		text:  func(c *Config) string { return listText(c.Dimensions.Metadata) },
+	},
+	{
+		name: "dimensions.rename", def: "[]", list: true,
+		help:  `tag keys renamed before they become dimensions, e.g. [{from: env, to: Environment}] (env: env=Environment,svc=Service)`,
+		parse: parseRename,
+		set:   func(c *Config, v any) { c.Dimensions.Rename = v.([]Rename) },
+		text:  func(c *Config) string { return listText(c.Dimensions.Rename) },
+	},
+	{
+		name: "dimensions.rules", def: "[]", list: true,
+		help:  `tag keys kept (allow) or dropped (deny) by metric name pattern, after renames, first match wins, e.g. [{metrics: "api.*", allow: [service, route]}, {metrics: "*", deny: [request_id]}] (JSON in env)`,
+		parse: parseTagRules,
+		set:   func(c *Config, v any) { c.Dimensions.Rules = v.([]TagRule) },
+		text:  func(c *Config) string { return listText(c.Dimensions.Rules) },
+	},
+	{
+		name: "dimensions.bare_tag_value", def: "",
+		help:  `the value a bare tag (#canary) takes as a dimension, e.g. true; "" drops bare tags, counted`,
+		parse: parseBareTagValue,
+		set:   func(c *Config, v any) { c.Dimensions.BareTagValue = v.(string) },
+		text:  func(c *Config) string { return c.Dimensions.BareTagValue },
 	},
 	{
 		name: "flush.jitter", def: "10s", defHelp: "min(10s, aggregation.period/2)",

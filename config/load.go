@@ -58,6 +58,9 @@ func load(fs *pflag.FlagSet, environ []string, euid int) (*Config, error) {
 				problem = "is the same path as listen.unixgram; the stream and the datagram socket need a file each, e.g. " +
 					strings.TrimSuffix(cfg.Listen.Unix, ".sock") + "-stream.sock"
 			}
+			if s.name == "dimensions.metadata" && parsed["dimensions.static"] {
+				problem = checkOperatorDims(cfg.Dimensions.Static, cfg.Dimensions.Metadata)
+			}
 			if s.name == "flush.jitter" && parsed["aggregation.period"] {
 				if sources[s.name].kind == SourceDefault {
 					cfg.Flush.Jitter = defaultJitter(cfg.Aggregation.Period)

@@ -62,6 +62,13 @@ var defaultTexts = map[string]string{
 	"aggregation.period":                 "60s",
 	"aggregation.gauge_ttl":              "5m",
 	"aggregation.max_series":             "250000",
+	"aggregation.units":                  "[]",
+	"aggregation.rollups":                "[]",
+	"dimensions.static":                  "[]",
+	"dimensions.metadata":                "[]",
+	"dimensions.rename":                  "[]",
+	"dimensions.rules":                   "[]",
+	"dimensions.bare_tag_value":          "",
 	"flush.jitter":                       "10s",
 	"flush.request_timeout":              "10s",
 	"flush.max_concurrency":              "4",
@@ -90,6 +97,13 @@ var otherValues = map[string]string{
 	"aggregation.period":                 "20s",
 	"aggregation.gauge_ttl":              "0s",
 	"aggregation.max_series":             "1000",
+	"aggregation.units":                  `[{"metrics":"*.bytes","unit":"Bytes"}]`,
+	"aggregation.rollups":                `[{"metrics":"api.*","dimensions":[[],["service"]],"drop_original":true}]`,
+	"dimensions.static":                  `[{"name":"Environment","value":"prod, eu=1"}]`,
+	"dimensions.metadata":                `["InstanceId","AvailabilityZone"]`,
+	"dimensions.rename":                  `[{"from":"env","to":"Environment"}]`,
+	"dimensions.rules":                   `[{"metrics":"api.*","allow":["service"]},{"metrics":"*","deny":["request_id"]}]`,
+	"dimensions.bare_tag_value":          "true",
 	"flush.jitter":                       "2s",
 	"flush.request_timeout":              "30s",
 	"flush.max_concurrency":              "1",
@@ -348,7 +362,7 @@ func TestLoad_Failure(t *testing.T) {
 	f("flush:\n  jitter: 1s\n  retries: 3\n", nil, []string{"--config=$FILE"},
 		`unknown key "flush.retries" in file $FILE (line 3); valid keys in flush: jitter, request_timeout`)
 	f("outptu: stdout\n", nil, []string{"--config=$FILE"},
-		`unknown key "outptu" in file $FILE (line 1); did you mean "output"? valid top-level keys: listen, cloudwatch, aggregation, flush, output, shutdown_timeout, log`)
+		`unknown key "outptu" in file $FILE (line 1); did you mean "output"? valid top-level keys: listen, cloudwatch, aggregation, dimensions, flush, output, shutdown_timeout, log`)
 	f("admni:\n  listen: 127.0.0.1:9090\n", nil, []string{"--config=$FILE"},
 		`unknown key "admni" in file $FILE (line 1); did you mean "admin"?`)
 	f("Listen:\n  udp: 1.2.3.4:5\n", nil, []string{"--config=$FILE"},
@@ -368,7 +382,7 @@ func TestLoad_Failure(t *testing.T) {
 	f("shutdown_timeout: [1s, 2s]\n", nil, []string{"--config=$FILE"},
 		`shutdown_timeout: a list (from file $FILE, line 1) must be a single value`)
 	f("- listen\n", nil, []string{"--config=$FILE"},
-		`config file $FILE (line 1): the top level must be a mapping of keys (listen, cloudwatch, aggregation, flush, output, shutdown_timeout, log, admin), not a list`)
+		`config file $FILE (line 1): the top level must be a mapping of keys (listen, cloudwatch, aggregation, dimensions, flush, output, shutdown_timeout, log, admin), not a list`)
 	// A key with no value.
 	f("listen:\n  udp:\n", nil, []string{"--config=$FILE"},
 		`listen.udp: empty YAML value (from file $FILE, line 2); remove the line to use the default, or write "" to disable it`)

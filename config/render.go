@@ -25,6 +25,9 @@ func (c *Config) Render() string {
 	var sectionName string
 	for _, s := range specs {
 		value := scalar(s.text(c))
+		if s.list {
+			value = listNode(s.text(c))
+		}
 		value.LineComment = c.Origin(s.name)
 		top, child, nested := strings.Cut(s.name, ".")
 		if !nested {
@@ -51,4 +54,15 @@ func (c *Config) Render() string {
 
 func scalar(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+}
+
+// listNode renders a list key's JSON text as a YAML flow list.
+func listNode(text string) *yaml.Node {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 {
+		return scalar(text)
+	}
+	n := doc.Content[0]
+	n.Style = yaml.FlowStyle
+	return n
 }

@@ -1,0 +1,344 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/cwagentd/cwagentd/internal/metadata"
+)
+
+// List keys (dimensions.static, aggregation.rollups, ...) hold lists. In the
+// file they are YAML lists; as text (env, flags, and what Render and Diff
+// compare) they are JSON, and the simple ones also take a compact form:
+// "Name=Value,Name2=Value2" or "a,b".
+
+// Dimension is a name and value added to every datum (dimensions.static).
+type Dimension struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Rename turns a tag key into another dimension name (dimensions.rename).
+type Rename struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// TagRule filters the tag keys of the metrics it matches (dimensions.rules).
+type TagRule struct {
+	Metrics string   `json:"metrics"`
+	Allow   []string `json:"allow,omitempty"`
+	Deny    []string `json:"deny,omitempty"`
+}
+
+// UnitRule sets the unit of the metrics it matches (aggregation.units).
+type UnitRule struct {
+	Metrics string `json:"metrics"`
+	Unit    string `json:"unit"`
+}
+
+// Rollup publishes the metrics it matches folded over fewer dimensions too
+// (aggregation.rollups).
+type Rollup struct {
+	Metrics      string     `json:"metrics"`
+	Dimensions   [][]string `json:"dimensions"`
+	DropOriginal bool       `json:"drop_original,omitempty"`
+}
+
+const patternRule = "a metric name pattern where * matches any run of characters, e.g. api.* or *.latency"
+
+// decodeList parses text as a JSON list of T, or with compact when the text
+// does not start with '[' (nil compact: JSON only). "" is the empty list.
+func decodeList[T any](text, example string, compact func(string) ([]T, string)) ([]T, string) {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return nil, ""
+	case text[0] != '[' && compact != nil:
+		return compact(text)
+	case text[0] != '[':
+		return nil, "is not a list; write a YAML list in the file, or JSON in env and flags, e.g. " + example
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	var out []T
+	if err := dec.Decode(&out); err != nil {
+		return nil, fmt.Sprintf("is not a valid list (%v); e.g. %s", err, example)
+	}
+	if dec.More() {
+		return nil, "has text after the list; e.g. " + example
+	}
+	if len(out) == 0 {
+		return nil, "" // one empty value, however written
+	}
+	return out, ""
+}
+
+// listText is the canonical text of a list: compact JSON, "[]" when empty.
+func listText[T any](list []T) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(list); err != nil {
+		panic("config: list text: " + err.Error()) // strings, lists and bools only
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// pairs parses "a=b,c=d".
+func pairs(text, example string) ([][2]string, string) {
+	var out [][2]string
+	for _, p := range strings.Split(text, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok {
+			return nil, fmt.Sprintf("has %q without '='; write name=value pairs separated by commas (or a JSON list), e.g. %s", p, example)
+		}
+		out = append(out, [2]string{k, v})
+	}
+	return out, ""
+}
+
+// checkDimName is "" for a valid CloudWatch dimension name.
+func checkDimName(s string) string {
+	const rule = "a dimension name is 1..255 bytes of UTF-8 without control characters, not starting with ':'"
+	switch {
+	case s == "":
+		return "is empty; " + rule
+	case len(s) > 255:
+		return fmt.Sprintf("is %d bytes; %s", len(s), rule)
+	case strings.HasPrefix(s, ":"):
+		return "starts with ':'; " + rule
+	}
+	return checkText(s, rule)
+}
+
+// checkDimValue is "" for a valid CloudWatch dimension value.
+func checkDimValue(s string) string {
+	const rule = "a dimension value is 1..1024 bytes of UTF-8 without control characters"
+	switch {
+	case s == "":
+		return "is empty; " + rule
+	case len(s) > 1024:
+		return fmt.Sprintf("is %d bytes; %s", len(s), rule)
+	}
+	return checkText(s, rule)
+}
+
+func checkText(s, rule string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8; " + rule
+	}
+	for i, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Sprintf("has a control character at byte %d; %s", i, rule)
+		}
+	}
+	return ""
+}
+
+func checkPattern(s string) string {
+	if s == "" || !utf8.ValidString(s) {
+		return "is empty or not UTF-8; " + patternRule
+	}
+	return ""
+}
+
+func item(i int, what, problem string) string {
+	return fmt.Sprintf("item %d: %s %s", i+1, what, problem)
+}
+
+const staticExample = `Environment=prod,Team=core or [{"name":"Environment","value":"prod"}]`
+
+func parseStatic(text string) (any, string) {
+	list, problem := decodeList(text, staticExample, func(s string) ([]Dimension, string) {
+		ps, problem := pairs(s, staticExample)
+		out := make([]Dimension, len(ps))
+		for i, p := range ps {
+			out[i] = Dimension{p[0], p[1]}
+		}
+		return out, problem
+	})
+	if problem != "" {
+		return nil, problem
+	}
+	seen := map[string]bool{}
+	for i, d := range list {
+		if p := checkDimName(d.Name); p != "" {
+			return nil, item(i, "name "+fmt.Sprintf("%q", d.Name), p)
+		}
+		if p := checkDimValue(d.Value); p != "" {
+			return nil, item(i, "value of "+d.Name, p)
+		}
+		if seen[d.Name] {
+			return nil, item(i, "name "+d.Name, "is listed twice; give each dimension once")
+		}
+		seen[d.Name] = true
+	}
+	if len(list) > 30 {
+		return nil, fmt.Sprintf("has %d dimensions; CloudWatch takes at most 30 per datum", len(list))
+	}
+	return list, ""
+}
+
+func parseBareTagValue(text string) (any, string) {
+	if text == "" {
+		return "", ""
+	}
+	if p := checkDimValue(text); p != "" {
+		return nil, p + `; or "" to drop bare tags (counted)`
+	}
+	return text, ""
+}
+
+const renameExample = `env=Environment,svc=Service or [{"from":"env","to":"Environment"}]`
+
+func parseRename(text string) (any, string) {
+	list, problem := decodeList(text, renameExample, func(s string) ([]Rename, string) {
+		ps, problem := pairs(s, renameExample)
+		out := make([]Rename, len(ps))
+		for i, p := range ps {
+			out[i] = Rename{p[0], p[1]}
+		}
+		return out, problem
+	})
+	if problem != "" {
+		return nil, problem
+	}
+	seen := map[string]bool{}
+	for i, r := range list {
+		if p := checkDimName(r.From); p != "" {
+			return nil, item(i, fmt.Sprintf("from %q", r.From), p)
+		}
+		if p := checkDimName(r.To); p != "" {
+			return nil, item(i, fmt.Sprintf("to %q", r.To), p)
+		}
+		if seen[r.From] {
+			return nil, item(i, "from "+r.From, "is renamed twice; keep one")
+		}
+		seen[r.From] = true
+	}
+	return list, ""
+}
+
+const rulesExample = `[{"metrics":"api.*","allow":["service","route"]},{"metrics":"*","deny":["request_id"]}]`
+
+func parseTagRules(text string) (any, string) {
+	list, problem := decodeList[TagRule](text, rulesExample, nil)
+	if problem != "" {
+		return nil, problem
+	}
+	for i, r := range list {
+		if p := checkPattern(r.Metrics); p != "" {
+			return nil, item(i, "metrics", p)
+		}
+		if len(r.Allow) == 0 && len(r.Deny) == 0 {
+			return nil, item(i, "("+r.Metrics+")", "has neither allow nor deny; give the tag keys to keep (allow) or to drop (deny)")
+		}
+		for _, k := range append(slices.Clone(r.Allow), r.Deny...) {
+			if p := checkDimName(k); p != "" {
+				return nil, item(i, fmt.Sprintf("key %q", k), p)
+			}
+		}
+	}
+	return list, ""
+}
+
+const metadataExample = `InstanceId,AvailabilityZone or ["ClusterName","TaskFamily"]`
+
+func parseMetadata(text string) (any, string) {
+	list, problem := decodeList(text, metadataExample, func(s string) ([]string, string) {
+		var out []string
+		for _, n := range strings.Split(s, ",") {
+			out = append(out, strings.TrimSpace(n))
+		}
+		return out, ""
+	})
+	if problem != "" {
+		return nil, problem
+	}
+	if err := metadata.Validate(list); err != nil {
+		return nil, "is not valid: " + err.Error()
+	}
+	return list, ""
+}
+
+const unitsExample = `*.bytes=Bytes,queue.*=Count or [{"metrics":"*.bytes","unit":"Bytes"}]`
+
+func parseUnits(text string) (any, string) {
+	list, problem := decodeList(text, unitsExample, func(s string) ([]UnitRule, string) {
+		ps, problem := pairs(s, unitsExample)
+		out := make([]UnitRule, len(ps))
+		for i, p := range ps {
+			out[i] = UnitRule{p[0], p[1]}
+		}
+		return out, problem
+	})
+	if problem != "" {
+		return nil, problem
+	}
+	for i, u := range list {
+		if p := checkPattern(u.Metrics); p != "" {
+			return nil, item(i, "metrics", p)
+		}
+		if !slices.Contains(types.StandardUnit("").Values(), types.StandardUnit(u.Unit)) {
+			var names []string
+			for _, v := range types.StandardUnit("").Values() {
+				names = append(names, string(v))
+			}
+			return nil, item(i, fmt.Sprintf("unit %q", u.Unit), "is not a CloudWatch unit; one of (case-sensitive) "+strings.Join(names, ", "))
+		}
+	}
+	return list, ""
+}
+
+const rollupsExample = `[{"metrics":"api.*","dimensions":[[],["service"]]}]`
+
+func parseRollups(text string) (any, string) {
+	list, problem := decodeList[Rollup](text, rollupsExample, nil)
+	if problem != "" {
+		return nil, problem
+	}
+	for i, r := range list {
+		if p := checkPattern(r.Metrics); p != "" {
+			return nil, item(i, "metrics", p)
+		}
+		if len(r.Dimensions) == 0 {
+			return nil, item(i, "("+r.Metrics+")", "has no dimensions; list the dimension sets to fold over, [] for none, e.g. "+rollupsExample)
+		}
+		for _, set := range r.Dimensions {
+			if len(set) > 30 {
+				return nil, item(i, "("+r.Metrics+")", "has a set of more than 30 dimensions")
+			}
+			for _, k := range set {
+				if p := checkDimName(k); p != "" {
+					return nil, item(i, fmt.Sprintf("dimension %q", k), p)
+				}
+			}
+		}
+	}
+	return list, ""
+}
+
+// checkOperatorDims: static and metadata dimensions go on every datum, so
+// together they must leave CloudWatch's 30 a name each.
+func checkOperatorDims(static []Dimension, meta []string) string {
+	if n := len(static) + len(meta); n > 30 {
+		return fmt.Sprintf("adds %d dimensions to the %d of dimensions.static; CloudWatch takes at most 30 per datum, drop some", len(meta), len(static))
+	}
+	for _, m := range meta {
+		if slices.ContainsFunc(static, func(d Dimension) bool { return d.Name == m }) {
+			return fmt.Sprintf("names %s, which dimensions.static sets too; keep one", m)
+		}
+	}
+	return ""
+}
