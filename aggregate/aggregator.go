@@ -103,6 +103,7 @@ func (a *Aggregator) SetLimits(maxSeries int, gaugeTTL time.Duration) {
 // SetMetadata sets the metadata dimensions (EC2, ECS) every datum carries
 // besides Rules.Static, from the next period on. A static dimension wins a
 // name both have.
+// Setting the same dimensions again changes nothing.
 func (a *Aggregator) SetMetadata(dims []Dimension) { a.rules.setOperator(dims) }
 
 // Fold adds one sample through a Local shared by every caller that did not

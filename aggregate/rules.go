@@ -111,11 +111,11 @@ type tagRule struct {
 	allow, deny map[string]bool // allow nil: every key allowed
 }
 
-// operatorDims are the dimensions the operator adds to every datum. gen
-// changes with them, so readers know to rebuild their series' identities.
+// operatorDims are the dimensions the operator adds to every datum. A new
+// value is a new pointer, so readers know to rebuild their series'
+// identities.
 type operatorDims struct {
 	dims []Dimension
-	gen  uint64
 }
 
 func compileRules(r Rules) *rules {
@@ -162,11 +162,10 @@ func (r *rules) setOperator(meta []Dimension) {
 		}
 	}
 	slices.SortFunc(dims, func(a, b Dimension) int { return strings.Compare(a.Name, b.Name) })
-	var gen uint64
-	if old := r.operator.Load(); old != nil {
-		gen = old.gen + 1
+	if old := r.operator.Load(); old != nil && slices.Equal(old.dims, dims) {
+		return
 	}
-	r.operator.Store(&operatorDims{dims: dims, gen: gen})
+	r.operator.Store(&operatorDims{dims: dims})
 }
 
 // tagRuleFor is the first tag rule matching name, nil if none does.

@@ -44,7 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// Bind first: samples sent while the AWS chains resolve (up to seconds
 	// at boot) are folded instead of refused.
 	agg := aggregate.New(aggregate.Options{Period: cfg.Aggregation.Period, GaugeTTL: cfg.Aggregation.GaugeTTL,
-		MaxSeries: cfg.Aggregation.MaxSeries, Log: log})
+		MaxSeries: cfg.Aggregation.MaxSeries, Rules: rules(cfg), Log: log})
+	watchMetadata(ctx, cfg, agg, log)
 	lineDrops := ingest.NewLineDrops(log)
 	var st transportStats
 	listeners, err := listen(cfg, log, agg, lineDrops, &st)
@@ -86,7 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		ObserveCall: func(outcome string, d time.Duration) { tel.ObserveCall(outcome, d) }})
 	tel, err = telemetry.New(telemetry.Sources{
 		Transports: st.configured(cfg),
-		LineDrops:  lineDrops, TagFixes: agg.TagFixes, SampleDrops: agg.Drops, Series: agg.Series,
+		LineDrops:  lineDrops, TagFixes: agg.TagFixes, SampleDrops: agg.Drops, Units: agg.UnitConflicts, Series: agg.Series,
 		Flusher: fl, WireBytes: wire.Sent.Load, Spool: sp,
 	}, version, os.Environ())
 	if err != nil {
@@ -299,6 +300,7 @@ func summarize(log *slog.Logger, st *transportStats, lines *drops.Counter, agg *
 	lines.Flush()
 	agg.TagFixes.Flush()
 	agg.Drops.Flush()
+	agg.UnitConflicts.Flush()
 	log.Info("cwagentd stopped",
 		"lines_udp", st.udp.Lines.Load(), "lines_unixgram", st.unixgram.Lines.Load(),
 		"lines_dropped", lines.Total(), "samples_dropped", agg.Drops.Total(),

@@ -33,6 +33,7 @@ type Sources struct {
 	LineDrops   *drops.Counter // lines dropped by ingest, by reason
 	TagFixes    *drops.Counter // tags dropped or changed, by reason
 	SampleDrops *drops.Counter // samples dropped by aggregation, by reason
+	Units       *drops.Counter // new series given their metric's pinned unit
 	Series      func() int64   // live series in the open period
 	Flusher     *flush.Flusher
 	WireBytes   func() uint64 // bytes sent on the wire (after gzip)
@@ -129,6 +130,7 @@ func (t *Telemetry) register(m metric.Meter, src Sources, version string) error 
 	r.reasons("cwagentd.dropped.lines", "lines dropped by ingest, by reason", src.LineDrops, "reason", "ok", "skipped")
 	r.reasons("cwagentd.dropped.samples", "parsed samples dropped by aggregation, by reason", src.SampleDrops, "reason")
 	r.reasons("cwagentd.tag.fixes", "tags dropped or changed on their way to dimensions (once per series and period), by reason", src.TagFixes, "reason")
+	r.reasons("cwagentd.unit.conflicts", "new series that took their metric's pinned unit instead of their type's (see aggregation.units)", src.Units, "reason")
 	if src.Series != nil {
 		r.gauge("cwagentd.series", "live series in the open period (the cap is aggregation.max_series)", func() float64 { return float64(src.Series()) })
 	}
