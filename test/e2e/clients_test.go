@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -12,20 +13,27 @@ import (
 )
 
 // TestE2E_DatadogGoClient sends through github.com/DataDog/datadog-go/v5,
-// over UDP and over its unix:// (datagram) transport.
+// over UDP and over its unix:// (datagram) transport, with the address from
+// the env as an app gets it: DD_AGENT_HOST and DD_DOGSTATSD_PORT, then
+// DD_DOGSTATSD_URL (which wins over them).
 func TestE2E_DatadogGoClient(t *testing.T) {
 	cw := fakecw.New()
 	defer cw.Close()
 	awayFromBoundary(10 * time.Second)
 	a := startAgent(t, awsEnv(cw))
+	host, port, err := net.SplitHostPort(a.UDP)
+	require.NoError(t, err)
+	t.Setenv("DD_AGENT_HOST", host)
+	t.Setenv("DD_DOGSTATSD_PORT", port)
 
-	for _, target := range []struct{ prefix, addr string }{
-		{"dd.udp.", a.UDP},
+	for _, target := range []struct{ prefix, url string }{
+		{"dd.udp.", ""},
 		{"dd.uds.", "unix://" + a.Socket},
 	} {
+		t.Setenv("DD_DOGSTATSD_URL", target.url)
 		// Client-side aggregation would pre-sum counters into one line; off,
 		// each call is one sample and SampleCount is exact.
-		c, err := statsd.New(target.addr, statsd.WithNamespace(target.prefix),
+		c, err := statsd.New("", statsd.WithNamespace(target.prefix),
 			statsd.WithoutTelemetry(), statsd.WithoutClientSideAggregation(), statsd.WithoutOriginDetection())
 		require.NoError(t, err)
 		tags := []string{"env:prod", "svc:checkout"}
@@ -64,4 +72,6 @@ func TestE2E_DatadogGoClient(t *testing.T) {
 		assert.Equal(t, 2.0, *one(p + "users{}").Value)
 	}
 	assert.Len(t, got, 12)
+	assert.Equal(t, 12, a.summary("lines_udp"), "11 samples and the event")
+	assert.Equal(t, 12, a.summary("lines_unixgram"), "DD_DOGSTATSD_URL chose the socket")
 }
