@@ -25,8 +25,11 @@ var sampleReasons = []string{"timestamp_too_old", "series_limit"}
 
 // Options configure an Aggregator.
 type Options struct {
-	Period   time.Duration // > 0, divides a minute
-	GaugeTTL time.Duration // an idle gauge repeats its last value this long; 0: never
+	Period time.Duration // > 0, divides a minute
+	// HighResPeriod is the period of the series Rules.HighResolution
+	// names; it divides Period. 0, or no such rules: none.
+	HighResPeriod time.Duration
+	GaugeTTL      time.Duration // an idle gauge repeats its last value this long; 0: never
 	// MaxSeries caps the live series per period; 0: no cap.
 	MaxSeries int
 	Rules     Rules // dimensions, units and rollups; checked by the config
@@ -48,6 +51,8 @@ type Aggregator struct {
 	gauges   gauges
 	rules    *rules
 	pins     unitPins
+	tick     time.Duration // the period Close ends: Period, or HighResPeriod
+	gather   *gathering    // with HighResPeriod only
 
 	// maxSeries and gaugeTTL start from Options and change on a reload.
 	maxSeries atomic.Int64
@@ -73,9 +78,14 @@ func New(o Options) *Aggregator {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	tick := o.Period
+	if len(o.Rules.HighResolution) > 0 && o.HighResPeriod > 0 && o.HighResPeriod < o.Period {
+		tick = o.HighResPeriod
+	}
 	a := &Aggregator{
 		opts:     o,
-		curStart: o.Now().Truncate(o.Period).Unix(),
+		tick:     tick,
+		curStart: o.Now().Truncate(tick).Unix(),
 		gauges:   gauges{m: map[string]*gaugeState{}},
 		rules:    compileRules(o.Rules),
 		pins:     unitPins{m: map[string]*unitPin{}},
@@ -84,6 +94,9 @@ func New(o Options) *Aggregator {
 		Drops:    drops.New(o.Log, "dropped samples", sampleReasons),
 		UnitConflicts: drops.New(o.Log, "series given their metric's pinned unit; add an aggregation.units rule to choose one",
 			unitReasons),
+	}
+	if tick != o.Period {
+		a.gather = &gathering{periods: map[int64]*gathered{}}
 	}
 	a.noteTag = func(r int) { a.TagFixes.Add(r, 1, nil) }
 	a.SetLimits(o.MaxSeries, o.GaugeTTL)

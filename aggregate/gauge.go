@@ -62,15 +62,19 @@ func (gs *gauges) get(id *identity, op *operatorDims, start int64) *gaugeState {
 	return g
 }
 
-// idle returns entries for the gauges not set in the period starting at
-// start that are still within ttl seconds (their last value, once), and
-// forgets the expired ones.
-// An idle gauge takes the operator's current dimensions op.
-func (gs *gauges) idle(start, ttl int64, op *operatorDims) []entry {
+// idle returns entries for the gauges that since says are idle: not set in
+// the period starting at the start it gives, and still within ttl seconds of
+// their last set (their last value, once). It forgets the expired ones. An
+// idle gauge takes the operator's current dimensions op.
+func (gs *gauges) idle(since func(*gaugeState) (int64, bool), ttl int64, op *operatorDims) []entry {
 	gs.mu.Lock()
 	defer gs.mu.Unlock()
 	var out []entry
 	for k, g := range gs.m {
+		start, check := since(g)
+		if !check {
+			continue
+		}
 		switch touched := g.touched.Load(); {
 		case touched >= start:
 		case start-touched < ttl:

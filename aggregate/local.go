@@ -105,7 +105,7 @@ func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
 }
 
 func (l *Local) pastTable(ts int64) *table {
-	start := ts - ts%int64(l.a.opts.Period/time.Second)
+	start := ts - ts%int64(l.a.tick/time.Second)
 	t, ok := l.past[start]
 	if !ok {
 		t = newTable(start)
@@ -207,6 +207,7 @@ func (a *Aggregator) newIdentity(key string, nameLen, ntags int, typ line.Type, 
 	id := &identity{key: key, name: key[:nameLen], typ: typ}
 	id.unit, id.pinned = a.unitOf(id.name, typ)
 	id.rollup = a.rules.rollupFor(id.name)
+	id.hiRes = a.gather != nil && a.rules.highRes(id.name)
 	id.dims = dimsOf(key, nameLen, ntags, op)
 	return id
 }
@@ -215,8 +216,8 @@ func (a *Aggregator) newIdentity(key string, nameLen, ntags int, typ line.Type, 
 // the operator's dimensions op instead of the ones id was made with.
 func (id *identity) withOperator(op []Dimension) *identity {
 	ntags := (strings.Count(id.key, "\x00") - 1) / 2
-	return &identity{key: id.key, name: id.name, typ: id.typ, unit: id.unit, rollup: id.rollup, gauge: id.gauge,
-		dims: dimsOf(id.key, len(id.name), ntags, op)}
+	return &identity{key: id.key, name: id.name, typ: id.typ, unit: id.unit, rollup: id.rollup, hiRes: id.hiRes,
+		gauge: id.gauge, dims: dimsOf(id.key, len(id.name), ntags, op)}
 }
 
 // dimsOf is the dimensions of a series: the ntags tag dimensions in its key

@@ -29,6 +29,9 @@ type Rules struct {
 	Units []UnitRule
 	// Rollups publish matching series folded over fewer dimensions too.
 	Rollups []Rollup
+	// HighResolution patterns name the metrics published every
+	// Options.HighResPeriod with StorageResolution 1.
+	HighResolution []string
 }
 
 // TagRule keeps only the Allow keys (when Allow is not empty) and drops the
@@ -197,4 +200,14 @@ func (r *rules) rollupFor(name string) *Rollup {
 		}
 	}
 	return nil
+}
+
+// highRes reports whether a HighResolution pattern matches name.
+func (r *rules) highRes(name string) bool {
+	for _, p := range r.HighResolution {
+		if Match(p, name) {
+			return true
+		}
+	}
+	return false
 }

@@ -13,7 +13,7 @@ func (a *Aggregator) Run(stop <-chan struct{}, out chan<- Batch) {
 	defer close(out)
 	for {
 		now := a.opts.Now()
-		next := now.Truncate(a.opts.Period).Add(a.opts.Period)
+		next := now.Truncate(a.tick).Add(a.tick)
 		timer := time.NewTimer(next.Sub(now))
 		select {
 		case <-timer.C:
@@ -23,7 +23,7 @@ func (a *Aggregator) Run(stop <-chan struct{}, out chan<- Batch) {
 			a.handedOff.Store(a.opts.Now().UnixNano())
 		case <-stop:
 			timer.Stop()
-			a.emit(a.Close(a.opts.Now().Add(a.opts.Period)), out)
+			a.emit(a.close(a.opts.Now().Add(a.tick), true), out)
 			return
 		}
 	}
@@ -34,8 +34,8 @@ func (a *Aggregator) Run(stop <-chan struct{}, out chan<- Batch) {
 // stopped taking batches. It is the agent's liveness (/-/healthy).
 func (a *Aggregator) Stalled(grace time.Duration) error {
 	last := time.Unix(0, a.handedOff.Load())
-	if since := a.opts.Now().Sub(last); since > a.opts.Period+grace {
-		return fmt.Errorf("no period handed to the flusher for %s (period %s): aggregation or delivery is stuck", since.Round(time.Second), a.opts.Period)
+	if since := a.opts.Now().Sub(last); since > a.tick+grace {
+		return fmt.Errorf("no period handed to the flusher for %s (period %s): aggregation or delivery is stuck", since.Round(time.Second), a.tick)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ type identity struct {
 	unit     string
 	pinned   bool        // holds a unit pin (see unitPins)
 	rollup   *Rollup     // the rollup rule for its name, if any
+	hiRes    bool        // published every HighResPeriod (see highres.go)
 	gauge    *gaugeState // gauges only: shared by every reader
 	lastSeen int64       // start of the last period with a sample
 

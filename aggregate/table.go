@@ -57,8 +57,15 @@ func (t *table) reset(start int64) {
 // a Batch for the closed period (with idle gauges repeated) and one for each
 // past period that |T samples named since the last Close, oldest first.
 // Batches with no datums are left out. One goroutine calls Close (Run).
-func (a *Aggregator) Close(next time.Time) []Batch {
-	nextStart := next.Truncate(a.opts.Period).Unix()
+//
+// With high-resolution rules the periods Close ends are the short ones, and
+// the other series gather in the open standard period until it ends too.
+func (a *Aggregator) Close(next time.Time) []Batch { return a.close(next, false) }
+
+// close is Close; final also sends the standard periods still gathering
+// (at shutdown).
+func (a *Aggregator) close(next time.Time, final bool) []Batch {
+	nextStart := next.Truncate(a.tick).Unix()
 	a.mu.Lock()
 	locals, closed := slices.Clone(a.locals), a.curStart
 	a.curStart = nextStart
@@ -74,33 +81,55 @@ func (a *Aggregator) Close(next time.Time) []Batch {
 			past[start] = append(past[start], t)
 		}
 	}
-	idle := a.gauges.idle(closed, a.gaugeTTL.Load()/int64(time.Second), a.rules.operator.Load())
+	idle := a.gauges.idle(a.idleSince(closed, nextStart), a.gaugeTTL.Load()/int64(time.Second), a.rules.operator.Load())
 
 	var out []Batch
 	for _, start := range slices.Sorted(maps.Keys(past)) {
-		out = a.appendBatch(out, start, past[start], nil)
+		out = a.appendPeriod(out, start, mergeEntries(past[start]))
 	}
-	out = a.appendBatch(out, closed, curs, idle)
+	out = a.appendPeriod(out, closed, withIdle(mergeEntries(curs), idle))
+	out = a.appendGathered(out, nextStart, final)
 	for i, l := range locals {
 		l.recycle(curs[i], closed-int64(a.opts.Period/time.Second))
 	}
 	return out
 }
 
-// appendBatch renders the tables of one period, merging the entries that
-// several readers hold for one series, with the idle gauges and rollups.
-func (a *Aggregator) appendBatch(out []Batch, start int64, tables []*table, idle []entry) []Batch {
-	entries := mergeEntries(tables)
-	if len(idle) > 0 {
-		entries = append(slices.Clip(entries), idle...) // never into a table's array
+// withIdle is entries with the idle gauges' repeats added.
+func withIdle(entries, idle []entry) []entry {
+	if len(idle) == 0 {
+		return entries
 	}
+	return append(slices.Clip(entries), idle...) // never into a table's array
+}
+
+// appendPeriod renders the entries of the period starting at start: as one
+// batch, or with high-resolution rules, the high-resolution series as one
+// and the others gathered into their standard period.
+func (a *Aggregator) appendPeriod(out []Batch, start int64, entries []entry) []Batch {
+	if a.gather == nil {
+		return a.appendBatch(out, start, a.opts.Period, entries)
+	}
+	var hi []entry
+	for i := range entries {
+		if entries[i].id.hiRes {
+			hi = append(hi, entries[i])
+		} else {
+			a.gather.add(start-start%int64(a.opts.Period/time.Second), &entries[i])
+		}
+	}
+	return a.appendBatch(out, start, a.tick, hi)
+}
+
+// appendBatch renders the entries of one period as a batch, with rollups.
+func (a *Aggregator) appendBatch(out []Batch, start int64, period time.Duration, entries []entry) []Batch {
 	if len(a.rules.Rollups) > 0 {
 		entries = rollup(entries)
 	}
 	if len(entries) == 0 {
 		return out
 	}
-	b := Batch{Start: time.Unix(start, 0).UTC(), Resolution: a.resolution(),
+	b := Batch{Start: time.Unix(start, 0).UTC(), Resolution: resolution(period),
 		Datums: make([]Datum, 0, len(entries))}
 	for i := range entries {
 		b.Datums = entries[i].appendDatums(b.Datums)
@@ -142,8 +171,8 @@ func mergeEntries(tables []*table) []entry {
 }
 
 // resolution is 1 (high resolution) for periods under a minute.
-func (a *Aggregator) resolution() int {
-	if a.opts.Period < time.Minute {
+func resolution(period time.Duration) int {
+	if period < time.Minute {
 		return 1
 	}
 	return 60

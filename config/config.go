@@ -63,6 +63,9 @@ type Aggregation struct {
 	MaxSeries int           `mapstructure:"max_series"` // live series per period; new ones past it are dropped
 	Units     []UnitRule    `mapstructure:"units"`      // unit by metric pattern, first match wins
 	Rollups   []Rollup      `mapstructure:"rollups"`    // metrics also published over fewer dimensions
+	// HighResolution names metrics published every HighResolutionPeriod.
+	HighResolution       []string      `mapstructure:"high_resolution"`
+	HighResolutionPeriod time.Duration `mapstructure:"high_resolution_period"`
 }
 
 // Dimensions shape which dimensions each datum carries.

@@ -53,7 +53,7 @@ func TestDefaultJitter(t *testing.T) {
 	f := func(period, want time.Duration) {
 		t.Helper()
 		require.Equal(t, want, defaultJitter(period))
-		require.Empty(t, checkJitter(want, period))
+		require.Empty(t, checkJitter(want, "aggregation.period", period))
 	}
 	f(time.Second, 500*time.Millisecond)
 	f(4*time.Second, 2*time.Second)

@@ -133,6 +133,20 @@ var specs = []keySpec{
 		text:  func(c *Config) string { return listText(c.Aggregation.Rollups) },
 	},
 	{
+		name: "aggregation.high_resolution", def: "[]", list: true,
+		help:  `metric name patterns published every aggregation.high_resolution_period with StorageResolution 1 while the rest keep aggregation.period (which must be 60s), e.g. ["api.*"] (env: api.*,queue.depth)`,
+		parse: parsePatterns,
+		set:   func(c *Config, v any) { c.Aggregation.HighResolution = v.([]string) },
+		text:  func(c *Config) string { return listText(c.Aggregation.HighResolution) },
+	},
+	{
+		name: "aggregation.high_resolution_period", def: "10s",
+		help:  "period of the aggregation.high_resolution metrics; 1s..30s dividing 60s",
+		parse: parseHighResPeriod,
+		set:   func(c *Config, v any) { c.Aggregation.HighResolutionPeriod = v.(time.Duration) },
+		text:  func(c *Config) string { return formatDuration(c.Aggregation.HighResolutionPeriod) },
+	},
+	{
 		name: "dimensions.static", def: "[]", list: true,
 		help:  `dimensions added to every datum, e.g. [{name: Environment, value: prod}] (env: Environment=prod,Team=core); a tag of the same name is dropped`,
 		parse: parseStatic,
@@ -168,7 +182,7 @@ var specs = []keySpec{
 		text:  func(c *Config) string { return c.Dimensions.BareTagValue },
 	},
 	{
-		name: "flush.jitter", def: "10s", defHelp: "min(10s, aggregation.period/2)",
+		name: "flush.jitter", def: "10s", defHelp: "min(10s, aggregation.period/2); with aggregation.high_resolution, min(10s, aggregation.high_resolution_period/2)",
 		help:  "max random delay after a period closes before it is sent; >= 0 and less than aggregation.period",
 		parse: parseNonNegative,
 		set:   func(c *Config, v any) { c.Flush.Jitter = v.(time.Duration) },

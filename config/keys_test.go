@@ -25,6 +25,8 @@ func TestKeys(t *testing.T) {
 		"aggregation.max_series",
 		"aggregation.units",
 		"aggregation.rollups",
+		"aggregation.high_resolution",
+		"aggregation.high_resolution_period",
 		"dimensions.static",
 		"dimensions.metadata",
 		"dimensions.rename",

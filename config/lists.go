@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -339,6 +340,44 @@ func checkOperatorDims(static []Dimension, meta []string) string {
 		if slices.ContainsFunc(static, func(d Dimension) bool { return d.Name == m }) {
 			return fmt.Sprintf("names %s, which dimensions.static sets too; keep one", m)
 		}
+	}
+	return ""
+}
+
+const patternsExample = `api.*,queue.depth or ["api.*"]`
+
+func parsePatterns(text string) (any, string) {
+	list, problem := decodeList(text, patternsExample, func(s string) ([]string, string) {
+		var out []string
+		for _, p := range strings.Split(s, ",") {
+			out = append(out, strings.TrimSpace(p))
+		}
+		return out, ""
+	})
+	if problem != "" {
+		return nil, problem
+	}
+	for i, p := range list {
+		if problem := checkPattern(p); problem != "" {
+			return nil, item(i, "pattern", problem)
+		}
+	}
+	return list, ""
+}
+
+func parseHighResPeriod(text string) (any, string) {
+	v, problem := parsePeriod(text)
+	if problem == "" && v.(time.Duration) == time.Minute {
+		return nil, "must be under 60s; use one of 1s, 2s, 3s, 4s, 5s, 6s, 10s, 12s, 15s, 20s, 30s"
+	}
+	return v, problem
+}
+
+// checkHighRes: per-metric high resolution splits a 60s period; a shorter
+// one already makes every metric high resolution.
+func checkHighRes(patterns []string, period time.Duration) string {
+	if len(patterns) > 0 && period != time.Minute {
+		return fmt.Sprintf("needs aggregation.period 60s, but it is %s, which already publishes every metric at high resolution; remove aggregation.high_resolution or set aggregation.period to 60s", formatDuration(period))
 	}
 	return ""
 }

@@ -104,3 +104,30 @@ func TestLists_Errors(t *testing.T) {
 	assert.Contains(t, err.Error(), "dimensions.static: a mapping (from file")
 	assert.Contains(t, err.Error(), "must be a list")
 }
+
+func TestLists_HighResolution(t *testing.T) {
+	cfg, _, err := run(t, "aggregation:\n  high_resolution: [api.*, queue.depth]\n  high_resolution_period: 5s\n", nil, []string{"--config=$FILE"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"api.*", "queue.depth"}, cfg.Aggregation.HighResolution)
+
+	_, _, err = run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION=api.*", "CWAGENTD_AGGREGATION_PERIOD=10s"}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "aggregation.high_resolution:")
+	assert.Contains(t, err.Error(), "already publishes every metric at high resolution; remove aggregation.high_resolution or set aggregation.period to 60s")
+	_, _, err = run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION_PERIOD=60s"}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "must be under 60s")
+	_, _, err = run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION_PERIOD=7s"}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "must divide 60s")
+}
+
+// With per-metric high resolution the short period bounds the jitter.
+func TestLists_HighResolutionJitter(t *testing.T) {
+	cfg, _, err := run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION=api.*", "CWAGENTD_AGGREGATION_HIGH_RESOLUTION_PERIOD=4s"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "2s", formatDuration(cfg.Flush.Jitter))
+	_, _, err = run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION=api.*", "CWAGENTD_FLUSH_JITTER=10s"}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "must be less than aggregation.high_resolution_period (10s); lower it, e.g. to 5s")
+}

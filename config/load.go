@@ -58,14 +58,21 @@ func load(fs *pflag.FlagSet, environ []string, euid int) (*Config, error) {
 				problem = "is the same path as listen.unixgram; the stream and the datagram socket need a file each, e.g. " +
 					strings.TrimSuffix(cfg.Listen.Unix, ".sock") + "-stream.sock"
 			}
+			if s.name == "aggregation.high_resolution" && parsed["aggregation.period"] {
+				problem = checkHighRes(cfg.Aggregation.HighResolution, cfg.Aggregation.Period)
+			}
 			if s.name == "dimensions.metadata" && parsed["dimensions.static"] {
 				problem = checkOperatorDims(cfg.Dimensions.Static, cfg.Dimensions.Metadata)
 			}
-			if s.name == "flush.jitter" && parsed["aggregation.period"] {
+			if s.name == "flush.jitter" && parsed["aggregation.period"] && parsed["aggregation.high_resolution_period"] {
+				name, period := "aggregation.period", cfg.Aggregation.Period
+				if len(cfg.Aggregation.HighResolution) > 0 {
+					name, period = "aggregation.high_resolution_period", cfg.Aggregation.HighResolutionPeriod
+				}
 				if sources[s.name].kind == SourceDefault {
-					cfg.Flush.Jitter = defaultJitter(cfg.Aggregation.Period)
+					cfg.Flush.Jitter = defaultJitter(period)
 				} else {
-					problem = checkJitter(cfg.Flush.Jitter, cfg.Aggregation.Period)
+					problem = checkJitter(cfg.Flush.Jitter, name, period)
 				}
 			}
 		}

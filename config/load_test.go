@@ -64,6 +64,8 @@ var defaultTexts = map[string]string{
 	"aggregation.max_series":             "250000",
 	"aggregation.units":                  "[]",
 	"aggregation.rollups":                "[]",
+	"aggregation.high_resolution":        "[]",
+	"aggregation.high_resolution_period": "10s",
 	"dimensions.static":                  "[]",
 	"dimensions.metadata":                "[]",
 	"dimensions.rename":                  "[]",
@@ -99,6 +101,8 @@ var otherValues = map[string]string{
 	"aggregation.max_series":             "1000",
 	"aggregation.units":                  `[{"metrics":"*.bytes","unit":"Bytes"}]`,
 	"aggregation.rollups":                `[{"metrics":"api.*","dimensions":[[],["service"]],"drop_original":true}]`,
+	"aggregation.high_resolution":        `["api.*"]`,
+	"aggregation.high_resolution_period": "5s",
 	"dimensions.static":                  `[{"name":"Environment","value":"prod, eu=1"}]`,
 	"dimensions.metadata":                `["InstanceId","AvailabilityZone"]`,
 	"dimensions.rename":                  `[{"from":"env","to":"Environment"}]`,
@@ -146,9 +150,16 @@ func TestLoad_Success(t *testing.T) {
 	// Each key from the file, from env and from a flag.
 	for _, key := range Keys() {
 		value := otherValues[key]
-		f(keyYAML(key, strconv.Quote(value)), nil, []string{"--config=$FILE"}, map[string]string{key: value + " file"})
-		f("", []string{EnvVar(key) + "=" + value}, nil, map[string]string{key: value + " env"})
-		f("", nil, []string{"--" + key + "=" + value}, map[string]string{key: value + " flag"})
+		want := func(source string) map[string]string {
+			w := map[string]string{key: value + " " + source}
+			if key == "aggregation.high_resolution" {
+				w["flush.jitter"] = "5s default" // half the 10s high-resolution period
+			}
+			return w
+		}
+		f(keyYAML(key, strconv.Quote(value)), nil, []string{"--config=$FILE"}, want("file"))
+		f("", []string{EnvVar(key) + "=" + value}, nil, want("env"))
+		f("", nil, []string{"--" + key + "=" + value}, want("flag"))
 	}
 
 	// Precedence for one key given by all three sources, then by fewer.
@@ -481,7 +492,7 @@ log:
 	want := Config{
 		Listen:      Listen{UDP: "[::1]:9125", Unixgram: "/run/cwagentd/statsd.sock", UnixgramMode: 0o660, ReadBuffer: 8 << 20, Readers: 1},
 		CloudWatch:  CloudWatch{Namespace: "MyApp", MaxRequestsPerSecond: 20, Burst: 5},
-		Aggregation: Aggregation{Period: 10 * time.Second, GaugeTTL: 90 * time.Second, MaxSeries: 250000},
+		Aggregation: Aggregation{Period: 10 * time.Second, GaugeTTL: 90 * time.Second, MaxSeries: 250000, HighResolutionPeriod: 10 * time.Second},
 		Flush: Flush{Jitter: 5 * time.Second, RequestTimeout: 90 * time.Second,
 			MaxConcurrency: 4, MaxPendingBytes: 64 << 20, MaxAge: 24 * time.Hour, SpoolMaxBytes: 1 << 30},
 		Output:          OutputStdout,

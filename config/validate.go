@@ -194,13 +194,13 @@ func parsePeriod(s string) (any, string) {
 	return d, ""
 }
 
-// checkJitter is the rule between flush.jitter and aggregation.period: a
-// period must be on its way before the next one closes.
-func checkJitter(jitter, period time.Duration) string {
+// checkJitter is the rule between flush.jitter and the shortest period (key
+// names it): a period must be on its way before the next one closes.
+func checkJitter(jitter time.Duration, key string, period time.Duration) string {
 	if jitter < period {
 		return ""
 	}
-	return fmt.Sprintf("must be less than aggregation.period (%s); lower it, e.g. to %s", formatDuration(period), formatDuration(period/2))
+	return fmt.Sprintf("must be less than %s (%s); lower it, e.g. to %s", key, formatDuration(period), formatDuration(period/2))
 }
 
 // defaultJitter is flush.jitter when left at its default: 10s, but at most

@@ -14,7 +14,7 @@ import (
 // aggregator's terms.
 func rules(cfg *config.Config) aggregate.Rules {
 	d := cfg.Dimensions
-	r := aggregate.Rules{BareTagValue: d.BareTagValue}
+	r := aggregate.Rules{BareTagValue: d.BareTagValue, HighResolution: cfg.Aggregation.HighResolution}
 	for _, s := range d.Static {
 		r.Static = append(r.Static, aggregate.Dimension{Name: s.Name, Value: s.Value})
 	}

@@ -142,3 +142,34 @@ func TestE2E_DimensionsUnitsRollupsPercentiles(t *testing.T) {
 	rolled := fakecw.Merge(got["api.latency{Service=a}"])
 	assert.Equal(t, st.StatisticSet, rolled.StatisticSet, "the rollup of one series is that series")
 }
+
+// TestE2E_HighResolutionPerPattern: api.* every 2s at StorageResolution 1,
+// everything else once per minute at 60, from one agent.
+func TestE2E_HighResolutionPerPattern(t *testing.T) {
+	cw := fakecw.New()
+	defer cw.Close()
+	awayFromBoundary(15 * time.Second)
+	a := startAgent(t, append(awsEnv(cw), `CWAGENTD_AGGREGATION_HIGH_RESOLUTION=api.*`,
+		"CWAGENTD_AGGREGATION_HIGH_RESOLUTION_PERIOD=2s", "CWAGENTD_FLUSH_JITTER=0s"))
+	a.send("udp", "api.req:1|c\nweb.req:1|c")
+	require.NoError(t, cw.WaitForDatums(waitCtx(t, 10*time.Second), 1), "a high-resolution period goes out within seconds")
+	a.send("udp", "api.req:2|c\nweb.req:2|c")
+	time.Sleep(2500 * time.Millisecond)
+	a.stop()
+
+	assert.Empty(t, cw.Violations())
+	got := series(cw.Datums())
+	require.NotEmpty(t, got["api.req{}"])
+	var apiSum float64
+	for _, d := range got["api.req{}"] {
+		assert.Equal(t, 1, d.StorageResolution)
+		assert.Zero(t, d.Timestamp.UnixMilli()%2000, "aligned to 2s: %s", d.Timestamp)
+		apiSum += d.StatisticValues.Sum
+	}
+	assert.Equal(t, 3.0, apiSum)
+	require.Len(t, got["web.req{}"], 1, "standard series: one datum for the minute")
+	web := got["web.req{}"][0]
+	assert.Equal(t, 60, web.StorageResolution)
+	assert.Zero(t, web.Timestamp.Second(), "the minute's start: %s", web.Timestamp)
+	assert.Equal(t, stats(2, 3, 1, 2), web.StatisticValues)
+}
