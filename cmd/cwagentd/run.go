@@ -44,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// Bind first: samples sent while the AWS chains resolve (up to seconds
 	// at boot) are folded instead of refused.
 	agg := aggregate.New(aggregate.Options{Period: cfg.Aggregation.Period, HighResPeriod: cfg.Aggregation.HighResolutionPeriod,
-		GaugeTTL: cfg.Aggregation.GaugeTTL,
+		GaugeTTL:  cfg.Aggregation.GaugeTTL,
 		MaxSeries: cfg.Aggregation.MaxSeries, Rules: rules(cfg), Log: log})
 	watchMetadata(ctx, cfg, agg, log)
 	lineDrops := ingest.NewLineDrops(log)
