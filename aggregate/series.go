@@ -9,16 +9,17 @@ import (
 // identity is a series' name and dimensions, copied out of a line once and
 // reused by every period while the series lives.
 type identity struct {
-	key      string // canonical key
-	name     string
-	dims     []Dimension
-	typ      line.Type
-	unit     string
-	pinned   bool        // holds a unit pin (see unitPins)
-	rollup   *Rollup     // the rollup rule for its name, if any
-	hiRes    bool        // published every HighResPeriod (see highres.go)
-	gauge    *gaugeState // gauges only: shared by every reader
-	lastSeen int64       // start of the last period with a sample
+	key    string // canonical key
+	name   string
+	dims   []Dimension
+	typ    line.Type
+	unit   uint8       // index in Units
+	pinned bool        // holds a unit pin (see unitPins)
+	hiRes  bool        // published every HighResPeriod (see highres.go)
+	rollup *Rollup     // the rollup rule for its name, if any
+	gauge  *gaugeState // gauges only: shared by every reader
+
+	lastSeen int64 // start of the last period with a sample
 
 	// Where its entry is in its reader's open table (at, at's start): a
 	// field instead of a per-table map, a few MB fewer at 100k series.
@@ -90,7 +91,7 @@ func (e *entry) merge(o *entry) {
 // wide as to need it, up to MaxChunks (see distribution.appendDatums).
 func (e *entry) appendDatums(out []Datum) []Datum {
 	id := e.id
-	d := Datum{Name: id.name, Dimensions: id.dims, Unit: id.unit}
+	d := Datum{Name: id.name, Dimensions: id.dims, Unit: Units[id.unit]}
 	switch id.typ {
 	case line.Counter, line.Gauge:
 		d.Stats = e.st.set()

@@ -24,12 +24,33 @@ type unitPin struct {
 
 var unitReasons = []string{"unit_conflict"}
 
+// Units lists CloudWatch's StandardUnit values; a series keeps its unit as
+// an index into it (a byte, not a string, per series).
+var Units = [...]string{
+	"Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
+	"Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
+	"Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second",
+	"Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second",
+	"Count/Second", "None",
+}
+
+// unitIndex is the index of unit in Units; None for a unit it does not
+// know (the config lets none through).
+func unitIndex(unit string) uint8 {
+	for i, u := range Units {
+		if u == unit {
+			return uint8(i)
+		}
+	}
+	return uint8(len(Units) - 1)
+}
+
 // unitOf returns the unit of a new identity of name and type, and whether it
 // holds a pin (to give back with unpin when the identity is forgotten).
-func (a *Aggregator) unitOf(name string, t line.Type) (string, bool) {
+func (a *Aggregator) unitOf(name string, t line.Type) (uint8, bool) {
 	unit, ruled := a.rules.unitFor(name, t)
 	if ruled {
-		return unit, false // a rule gives one unit to every type
+		return unitIndex(unit), false // a rule gives one unit to every type
 	}
 	a.pins.mu.Lock()
 	defer a.pins.mu.Unlock()
@@ -42,7 +63,7 @@ func (a *Aggregator) unitOf(name string, t line.Type) (string, bool) {
 	if p.unit != unit {
 		a.UnitConflicts.Add(0, 1, []byte(name))
 	}
-	return p.unit, true
+	return unitIndex(p.unit), true
 }
 
 func (a *Aggregator) unpin(names []string) {

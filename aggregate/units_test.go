@@ -1,0 +1,27 @@
+package aggregate
+
+import (
+	"testing"
+	"unsafe"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/stretchr/testify/assert"
+)
+
+// Units is CloudWatch's list, as the SDK knows it.
+func TestUnits_AreTheSDKs(t *testing.T) {
+	var sdk []string
+	for _, u := range types.StandardUnit("").Values() {
+		sdk = append(sdk, string(u))
+	}
+	assert.ElementsMatch(t, sdk, Units[:])
+	for i, u := range Units {
+		assert.Equal(t, uint8(i), unitIndex(u))
+	}
+}
+
+// A series' identity is per live series: 100k series at 112 bytes each. A
+// field that pushes it to the next size class costs megabytes; think first.
+func TestIdentity_Size(t *testing.T) {
+	assert.LessOrEqual(t, unsafe.Sizeof(identity{}), uintptr(112))
+}
