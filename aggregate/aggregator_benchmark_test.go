@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -47,6 +48,60 @@ func BenchmarkClose(b *testing.B) {
 	lines := make([][]byte, n)
 	for i := range lines {
 		lines[i] = fmt.Appendf(nil, "app.request.%d:%d|ms|#env:prod", i, i%100)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	a := New(Options{Period: time.Minute, Now: func() time.Time { return now }})
+	var s line.Sample
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			line.Parse(l, &s)
+			a.Fold(&s)
+		}
+		now = now.Add(time.Minute)
+		a.Close(now)
+	}
+}
+
+// BenchmarkCloseWithRules is a period of 10,000 counter series under the
+// issue-5 rules (static dimensions, a rename, an allow list, a unit rule and
+// two rollups), folded from scratch and closed: the slow path the rules
+// live on, once per series and period.
+func BenchmarkCloseWithRules(b *testing.B) {
+	const n = 10_000
+	lines := make([][]byte, n)
+	for i := range lines {
+		lines[i] = fmt.Appendf(nil, "api.request.%d:1|c|#env:prod,svc:api%d,host:h%d,request_id:%d", i%100, i%7, i%13, i)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	a := New(Options{Period: time.Minute, Now: func() time.Time { return now }, Rules: Rules{
+		Static:  []Dimension{{"Environment", "prod"}, {"Team", "core"}},
+		Rename:  map[string]string{"svc": "service"},
+		Tags:    []TagRule{{Metrics: "*", Deny: []string{"request_id"}}},
+		Units:   []UnitRule{{Metrics: "*.bytes", Unit: "Bytes"}},
+		Rollups: []Rollup{{Metrics: "api.*", Dimensions: [][]string{{}, {"service"}}}},
+	}})
+	var s line.Sample
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			line.Parse(l, &s)
+			a.Fold(&s)
+		}
+		now = now.Add(time.Minute)
+		a.Close(now)
+	}
+}
+
+// BenchmarkCloseWide closes 100 timer series of 2,000 distinct values each
+// (from 1 to 10^5): the bucketed distributions go out as several datums.
+func BenchmarkCloseWide(b *testing.B) {
+	const series, values = 100, 2_000
+	var lines [][]byte
+	for i := range series {
+		for j := range values {
+			lines = append(lines, fmt.Appendf(nil, "lat.%d:%g|ms", i, math.Pow(10, 5*float64(j)/values)))
+		}
 	}
 	now := time.Unix(1_800_000_000, 0)
 	a := New(Options{Period: time.Minute, Now: func() time.Time { return now }})
