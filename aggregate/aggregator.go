@@ -43,9 +43,10 @@ type Options struct {
 type Aggregator struct {
 	opts Options
 
-	mu       sync.Mutex // guards locals and curStart
+	mu       sync.Mutex // guards locals, curStart and curOp
 	locals   []*Local
-	curStart int64 // unix seconds
+	curStart int64         // unix seconds
+	curOp    *operatorDims // the operator's dimensions of the open period
 	def      *Local
 	live     atomic.Int64 // len(admitted), read without the lock
 	gauges   gauges
@@ -98,6 +99,7 @@ func New(o Options) *Aggregator {
 	if tick != o.Period {
 		a.gather = &gathering{periods: map[int64]*gathered{}}
 	}
+	a.curOp = a.rules.operator.Load()
 	a.noteTag = func(r int) { a.TagFixes.Add(r, 1, nil) }
 	a.SetLimits(o.MaxSeries, o.GaugeTTL)
 	a.handedOff.Store(o.Now().UnixNano())
@@ -114,10 +116,26 @@ func (a *Aggregator) SetLimits(maxSeries int, gaugeTTL time.Duration) {
 }
 
 // SetMetadata sets the metadata dimensions (EC2, ECS) every datum carries
-// besides Rules.Static, from the next period on. A static dimension wins a
-// name both have.
-// Setting the same dimensions again changes nothing.
-func (a *Aggregator) SetMetadata(dims []Dimension) { a.rules.setOperator(dims) }
+// besides Rules.Static: at once while nothing has been folded yet (the first
+// lookup at start), else from the next period on. A static dimension wins a
+// name both have. Setting the same dimensions again changes nothing.
+func (a *Aggregator) SetMetadata(dims []Dimension) {
+	a.rules.setOperator(dims)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, l := range a.locals {
+		if !l.empty() {
+			return
+		}
+	}
+	op := a.rules.operator.Load()
+	a.curOp = op
+	for _, l := range a.locals {
+		l.mu.Lock()
+		l.op = op
+		l.mu.Unlock()
+	}
+}
 
 // Fold adds one sample through a Local shared by every caller that did not
 // get its own: safe for concurrent use, but readers should use NewFolder.

@@ -144,7 +144,10 @@ func (d *distribution) appendDatums(out []Datum, base Datum, st *stats) []Datum 
 			s.Minimum = st.min
 		}
 		if c == chunks-1 {
-			s.Maximum, s.Sum = st.max, st.sum-sum
+			// The remainder makes the datums add up to the exact Sum; float
+			// rounding of the others must not push it out of its range.
+			s.Maximum = st.max
+			s.Sum = clamp(st.sum-sum, s.SampleCount*s.Minimum, s.SampleCount*s.Maximum)
 		}
 		sum += s.Sum
 		dt.Stats = s

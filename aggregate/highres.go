@@ -61,13 +61,13 @@ func (a *Aggregator) appendGathered(out []Batch, nextStart int64, final bool) []
 // idle at this Close, if it is checked at all: a high-resolution gauge (or
 // any, without high-resolution rules) every tick; a standard one only when
 // its standard period ends, idle if not set in that whole period.
-func (a *Aggregator) idleSince(closed, nextStart int64) func(*gaugeState) (int64, bool) {
+func (a *Aggregator) idleSince(closed, nextStart int64, final bool) func(*gaugeState) (int64, bool) {
 	if a.gather == nil {
 		return func(*gaugeState) (int64, bool) { return closed, true }
 	}
 	period := int64(a.opts.Period / time.Second)
 	std := closed - closed%period
-	ended := std+period <= nextStart
+	ended := a.stdEnded(closed, nextStart, final)
 	return func(g *gaugeState) (int64, bool) {
 		switch {
 		case g.id.hiRes:
@@ -77,4 +77,16 @@ func (a *Aggregator) idleSince(closed, nextStart int64) func(*gaugeState) (int64
 		}
 		return 0, false
 	}
+}
+
+// stdEnded reports whether closing the period starting at closed ends its
+// standard period too: always without high-resolution rules, at a standard
+// boundary with them, and at shutdown (final). The series cap counts the
+// live series of a standard period, so that gathering stays bounded by it.
+func (a *Aggregator) stdEnded(closed, nextStart int64, final bool) bool {
+	if a.gather == nil || final {
+		return true
+	}
+	period := int64(a.opts.Period / time.Second)
+	return closed-closed%period+period <= nextStart
 }

@@ -19,9 +19,14 @@ type Local struct {
 	cur  *table
 	past map[int64]*table // periods named by |T timestamps, closed with cur
 	ids  map[string]*identity
-	// op is the operator's dimensions for the open period: a change
-	// (metadata) takes effect at the next period, with new identities.
-	op   *operatorDims
+	// op is the operator's dimensions for the open period, the same for
+	// every Local: a change (metadata) takes effect at the next period,
+	// with new identities.
+	op *operatorDims
+	// unpinLater and unpinDue hold the unit pins of identities forgotten
+	// for an operator change: released a period later, once the new
+	// identities hold their own, so a change never lets a unit flip.
+	unpinLater, unpinDue []string
 	tags []tag  // scratch
 	key  []byte // scratch
 	// spare is a closed table given back for reuse, and dists and sets the
@@ -34,9 +39,10 @@ type Local struct {
 
 // NewFolder returns a Local for one reader goroutine.
 func (a *Aggregator) NewFolder() *Local {
-	l := &Local{a: a, past: map[int64]*table{}, ids: map[string]*identity{}, op: a.rules.operator.Load()}
+	l := &Local{a: a, past: map[int64]*table{}, ids: map[string]*identity{}}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	l.op = a.curOp
 	l.cur = newTable(a.curStart)
 	a.locals = append(a.locals, l)
 	return l
@@ -115,9 +121,9 @@ func (l *Local) pastTable(ts int64) *table {
 	return t
 }
 
-// swap ends the open period and starts the one beginning at next; it returns
-// the closed tables.
-func (l *Local) swap(next int64) (cur *table, past map[int64]*table) {
+// swap ends the open period and starts the one beginning at next, with the
+// operator's dimensions op; it returns the closed tables.
+func (l *Local) swap(next int64, op *operatorDims) (cur *table, past map[int64]*table) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cur, past = l.cur, l.past
@@ -130,11 +136,11 @@ func (l *Local) swap(next int64) (cur *table, past map[int64]*table) {
 	if len(past) > 0 {
 		l.past = map[int64]*table{}
 	}
-	if op := l.a.rules.operator.Load(); op != l.op {
+	if op != l.op {
 		// Series of the new period get the new dimensions; the closed
 		// tables keep the identities they were folded under.
 		l.op = op
-		l.forget(func(*identity) bool { return true })
+		l.unpinLater = append(l.unpinLater, l.forget(func(*identity) bool { return true })...)
 	}
 	return cur, past
 }
@@ -145,7 +151,13 @@ func (l *Local) swap(next int64) (cur *table, past map[int64]*table) {
 func (l *Local) recycle(t *table, before int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.forget(func(id *identity) bool { return id.lastSeen < before })
+	if unpin := l.forget(func(id *identity) bool { return id.lastSeen < before }); len(unpin) > 0 {
+		l.a.unpin(unpin)
+	}
+	if len(l.unpinDue) > 0 {
+		l.a.unpin(l.unpinDue)
+	}
+	l.unpinDue, l.unpinLater = l.unpinLater, nil
 	// Keep what this period used, not what a burst long ago did.
 	clear(l.dists)
 	clear(l.sets)
@@ -165,9 +177,9 @@ func (l *Local) recycle(t *table, before int64) {
 	l.spare = t
 }
 
-// forget drops the identities that drop says to, giving back their pins.
-func (l *Local) forget(drop func(*identity) bool) {
-	var unpin []string
+// forget drops the identities that drop says to, and returns the names of
+// the unit pins they held, for the caller to give back.
+func (l *Local) forget(drop func(*identity) bool) (unpin []string) {
 	for k, id := range l.ids {
 		if drop(id) {
 			delete(l.ids, k)
@@ -176,9 +188,14 @@ func (l *Local) forget(drop func(*identity) bool) {
 			}
 		}
 	}
-	if len(unpin) > 0 {
-		l.a.unpin(unpin)
-	}
+	return unpin
+}
+
+// empty reports whether the Local has folded nothing since it started.
+func (l *Local) empty() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.ids) == 0 && len(l.past) == 0
 }
 
 // newEntry is id's entry for a new period, with a distribution or a member
@@ -217,25 +234,33 @@ func (a *Aggregator) newIdentity(key string, nameLen, ntags int, typ line.Type, 
 func (id *identity) withOperator(op []Dimension) *identity {
 	ntags := (strings.Count(id.key, "\x00") - 1) / 2
 	return &identity{key: id.key, name: id.name, typ: id.typ, unit: id.unit, rollup: id.rollup, hiRes: id.hiRes,
-		gauge: id.gauge, dims: dimsOf(id.key, len(id.name), ntags, op)}
+		dims: dimsOf(id.key, len(id.name), ntags, op)}
 }
 
 // dimsOf is the dimensions of a series: the ntags tag dimensions in its key
-// and the operator's op, sorted by name.
+// and the operator's op, sorted by name. Tags that op names, and tags past
+// what op leaves of 30, are left out: a key made under other operator
+// dimensions (an idle gauge's, after a metadata change) still makes a datum
+// CloudWatch takes.
 func dimsOf(key string, nameLen, ntags int, op []Dimension) []Dimension {
 	if ntags+len(op) == 0 {
 		return nil
 	}
-	dims := make([]Dimension, ntags, ntags+len(op))
+	dims := make([]Dimension, 0, ntags+len(op))
 	rest := key[nameLen+2:] // past the name, NUL and the type byte
-	for i := range dims {
+	room := max(0, MaxDimensions-len(op))
+	for range ntags {
+		var d Dimension
 		rest = rest[1:] // the NUL before the dimension name
 		n := strings.IndexByte(rest, 0)
-		dims[i].Name, rest = rest[:n], rest[n+1:]
+		d.Name, rest = rest[:n], rest[n+1:]
 		if n = strings.IndexByte(rest, 0); n < 0 {
 			n = len(rest)
 		}
-		dims[i].Value, rest = rest[:n], rest[n:]
+		d.Value, rest = rest[:n], rest[n:]
+		if len(dims) < room && !slices.ContainsFunc(op, func(o Dimension) bool { return o.Name == d.Name }) {
+			dims = append(dims, d)
+		}
 	}
 	if len(op) > 0 {
 		dims = append(dims, op...)

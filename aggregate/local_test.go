@@ -138,7 +138,7 @@ func TestSteadyState_NoAllocsAcrossPeriods(t *testing.T) {
 	l, start := h.a.def, h.a.def.cur.start
 	allocs := testing.AllocsPerRun(10, func() {
 		start += 60 // a new period: every series takes the slow path once
-		cur, _ := l.swap(start)
+		cur, _ := l.swap(start, l.op)
 		l.recycle(cur, 0)
 		for i := range samples {
 			h.a.Fold(&samples[i])

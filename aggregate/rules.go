@@ -127,7 +127,10 @@ func compileRules(r Rules) *rules {
 	for i, ru := range r.Rollups {
 		c.Rollups[i] = Rollup{Metrics: ru.Metrics, DropOriginal: ru.DropOriginal}
 		for _, set := range ru.Dimensions {
-			c.Rollups[i].Dimensions = append(c.Rollups[i].Dimensions, sortedSet(set))
+			set = sortedSet(set)
+			if !slices.ContainsFunc(c.Rollups[i].Dimensions, func(s []string) bool { return slices.Equal(s, set) }) {
+				c.Rollups[i].Dimensions = append(c.Rollups[i].Dimensions, set) // a set twice would count twice
+			}
 		}
 	}
 	if r.BareTagValue != "" {

@@ -67,21 +67,28 @@ func (a *Aggregator) Close(next time.Time) []Batch { return a.close(next, false)
 func (a *Aggregator) close(next time.Time, final bool) []Batch {
 	nextStart := next.Truncate(a.tick).Unix()
 	a.mu.Lock()
-	locals, closed := slices.Clone(a.locals), a.curStart
-	a.curStart = nextStart
+	locals, closed, closedOp := slices.Clone(a.locals), a.curStart, a.curOp
+	// Periods only move forward: after a clock step back, the next one
+	// starts where the closed one ended (a reused table must never get a
+	// start its stale positions could match).
+	nextStart = max(nextStart, closed+int64(a.tick/time.Second))
+	op := a.rules.operator.Load()
+	a.curStart, a.curOp = nextStart, op
 	a.mu.Unlock()
-	a.resetAdmitted()
+	if a.stdEnded(closed, nextStart, final) {
+		a.resetAdmitted()
+	}
 
 	curs := make([]*table, len(locals))
 	past := map[int64][]*table{}
 	for i, l := range locals {
 		var p map[int64]*table
-		curs[i], p = l.swap(nextStart)
+		curs[i], p = l.swap(nextStart, op)
 		for start, t := range p {
 			past[start] = append(past[start], t)
 		}
 	}
-	idle := a.gauges.idle(a.idleSince(closed, nextStart), a.gaugeTTL.Load()/int64(time.Second), a.rules.operator.Load())
+	idle := a.gauges.idle(a.idleSince(closed, nextStart, final), a.gaugeTTL.Load()/int64(time.Second), closedOp)
 
 	var out []Batch
 	for _, start := range slices.Sorted(maps.Keys(past)) {
