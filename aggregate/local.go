@@ -27,8 +27,8 @@ type Local struct {
 	// for an operator change: released a period later, once the new
 	// identities hold their own, so a change never lets a unit flip.
 	unpinLater, unpinDue []string
-	tags []tag  // scratch
-	key  []byte // scratch
+	tags                 []tag  // scratch
+	key                  []byte // scratch
 	// spare is a closed table given back for reuse, and dists and sets the
 	// distributions and member sets its entries held, so that a steady
 	// state allocates nothing per period.
