@@ -149,10 +149,12 @@ func isList(key string) bool {
 	return ok && s.list
 }
 
-// listNodeText is a YAML list as the JSON text its key parses.
+// listNodeText is a YAML list as the JSON text its key parses. Scalars keep
+// their text as written (value: 0123 or 2024-01-01 stay strings, as for
+// every other key); only true and false become JSON booleans.
 func listNodeText(v *yaml.Node) (string, error) {
-	var x []any
-	if err := v.Decode(&x); err != nil {
+	x, err := plain(v)
+	if err != nil {
 		return "", err
 	}
 	b, err := json.Marshal(x)
@@ -160,6 +162,45 @@ func listNodeText(v *yaml.Node) (string, error) {
 		return "", err
 	}
 	return string(b), nil
+}
+
+func plain(n *yaml.Node) (any, error) {
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			x, err := plain(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, x)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			x, err := plain(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out[n.Content[i].Value] = x
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err != nil {
+				return nil, err
+			}
+			return b, nil
+		case "!!null":
+			return nil, nil
+		}
+		return n.Value, nil
+	}
+	return nil, fmt.Errorf("line %d: unsupported YAML", n.Line)
 }
 
 // unknownTop reports an unknown top-level name, spotting the two likely

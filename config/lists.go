@@ -100,11 +100,11 @@ func listText[T any](list []T) string {
 func pairs(text, example string) ([][2]string, string) {
 	var out [][2]string
 	for _, p := range strings.Split(text, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		k, v, ok := strings.Cut(p, "=")
 		if !ok {
 			return nil, fmt.Sprintf("has %q without '='; write name=value pairs separated by commas (or a JSON list), e.g. %s", p, example)
 		}
-		out = append(out, [2]string{k, v})
+		out = append(out, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
 	}
 	return out, ""
 }
@@ -314,9 +314,15 @@ func parseRollups(text string) (any, string) {
 			return nil, item(i, "metrics", p)
 		}
 		if len(r.Dimensions) == 0 {
-			return nil, item(i, "("+r.Metrics+")", "has no dimensions; list the dimension sets to fold over, [] for none, e.g. "+rollupsExample)
+			return nil, item(i, "("+r.Metrics+")", "has no dimension sets; list the sets to fold over, [[]] for a rollup over every dimension, e.g. "+rollupsExample)
 		}
+		var seen [][]string
 		for _, set := range r.Dimensions {
+			sorted := slices.Sorted(slices.Values(set))
+			if slices.ContainsFunc(seen, func(s []string) bool { return slices.Equal(s, sorted) }) {
+				return nil, item(i, "("+r.Metrics+")", fmt.Sprintf("lists the set %q twice (order does not matter); a series would count twice in it, keep one", set))
+			}
+			seen = append(seen, sorted)
 			if len(set) > 30 {
 				return nil, item(i, "("+r.Metrics+")", "has a set of more than 30 dimensions")
 			}
@@ -366,11 +372,15 @@ func parsePatterns(text string) (any, string) {
 }
 
 func parseHighResPeriod(text string) (any, string) {
+	const choices = "1s, 2s, 3s, 4s, 5s, 6s, 10s, 12s, 15s, 20s or 30s"
 	v, problem := parsePeriod(text)
-	if problem == "" && v.(time.Duration) == time.Minute {
-		return nil, "must be under 60s; use one of 1s, 2s, 3s, 4s, 5s, 6s, 10s, 12s, 15s, 20s, 30s"
+	switch {
+	case problem != "":
+		return nil, strings.ReplaceAll(problem, periodChoices, choices)
+	case v.(time.Duration) == time.Minute:
+		return nil, "must be under 60s; use one of " + choices
 	}
-	return v, problem
+	return v, ""
 }
 
 // checkHighRes: per-metric high resolution splits a 60s period; a shorter

@@ -85,7 +85,7 @@ func TestLists_Errors(t *testing.T) {
 	f([]string{"CWAGENTD_DIMENSIONS_STATIC=InstanceId=x", "CWAGENTD_DIMENSIONS_METADATA=InstanceId"}, "names InstanceId, which dimensions.static sets too")
 	f([]string{"CWAGENTD_AGGREGATION_UNITS=*.bytes=bytes"}, "aggregation.units:", `unit "bytes" is not a CloudWatch unit`, "Bytes")
 	f([]string{`CWAGENTD_AGGREGATION_ROLLUPS=api.*`}, "aggregation.rollups:", "is not a list", `"dimensions":[[],["service"]]`)
-	f([]string{`CWAGENTD_AGGREGATION_ROLLUPS=[{"metrics":"api.*"}]`}, "has no dimensions", "[] for none")
+	f([]string{`CWAGENTD_AGGREGATION_ROLLUPS=[{"metrics":"api.*"}]`}, "has no dimension sets", "[[]] for a rollup over every dimension")
 	f([]string{`CWAGENTD_DIMENSIONS_RULES=[{"metrics":"api.*"}]`}, "dimensions.rules:", "neither allow nor deny")
 	f([]string{`CWAGENTD_DIMENSIONS_RULES=[{"metrics":"","deny":["x"]}]`}, "item 1: metrics is empty", "* matches any run")
 	f([]string{"CWAGENTD_DIMENSIONS_BARE_TAG_VALUE=a\tb"}, "dimensions.bare_tag_value:", "control character", `"" to drop bare tags`)
@@ -130,4 +130,33 @@ func TestLists_HighResolutionJitter(t *testing.T) {
 	_, _, err = run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION=api.*", "CWAGENTD_FLUSH_JITTER=10s"}, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "must be less than aggregation.high_resolution_period (10s); lower it, e.g. to 5s")
+}
+
+// From the review: YAML scalars keep their text; compact pairs are trimmed;
+// a repeated rollup set and an empty list of sets are refused with the fix.
+func TestLists_ReviewFixes(t *testing.T) {
+	cfg, _, err := run(t, `
+dimensions:
+  static:
+    - {name: Account, value: 012345678901}
+    - {name: Since, value: 2024-01-01}
+    - {name: Flag, value: yes}
+`, nil, []string{"--config=$FILE"})
+	require.NoError(t, err)
+	assert.Equal(t, []Dimension{{"Account", "012345678901"}, {"Since", "2024-01-01"}, {"Flag", "yes"}}, cfg.Dimensions.Static)
+
+	cfg, _, err = run(t, "", []string{"CWAGENTD_DIMENSIONS_STATIC=Environment = prod , Team=core"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []Dimension{{"Environment", "prod"}, {"Team", "core"}}, cfg.Dimensions.Static)
+
+	_, _, err = run(t, "", []string{`CWAGENTD_AGGREGATION_ROLLUPS=[{"metrics":"*","dimensions":[["a","b"],["b","a"]]}]`}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `lists the set ["b" "a"] twice`)
+	_, _, err = run(t, "", []string{`CWAGENTD_AGGREGATION_ROLLUPS=[{"metrics":"*","dimensions":[]}]`}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "[[]] for a rollup over every dimension")
+	_, _, err = run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION_PERIOD=7s"}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "use one of 1s, 2s, 3s, 4s, 5s, 6s, 10s, 12s, 15s, 20s or 30s")
+	assert.NotContains(t, err.Error(), "30s, 60s")
 }

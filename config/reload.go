@@ -1,5 +1,7 @@
 package config
 
+import "fmt"
+
 // liveKeys can change on a reload (SIGHUP) without a restart; every other
 // key's new value waits for the next start.
 var liveKeys = map[string]bool{
@@ -44,4 +46,19 @@ func Apply(running, next *Config) *Config {
 		}
 	}
 	return &out
+}
+
+// CheckLive checks next's live keys against the running config's
+// restart-only ones, which stay in effect after a reload: "" if Apply may
+// proceed. flush.jitter must stay below the running period (the
+// high-resolution one when it runs with aggregation.high_resolution).
+func CheckLive(running, next *Config) string {
+	name, period := "aggregation.period", running.Aggregation.Period
+	if len(running.Aggregation.HighResolution) > 0 {
+		name, period = "aggregation.high_resolution_period", running.Aggregation.HighResolutionPeriod
+	}
+	if p := checkJitter(next.Flush.Jitter, name+" as running until a restart", period); p != "" {
+		return fmt.Sprintf("flush.jitter: %s %s", formatDuration(next.Flush.Jitter), p)
+	}
+	return ""
 }

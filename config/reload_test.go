@@ -54,3 +54,16 @@ func keysOf(cs []Change) []string {
 	}
 	return out
 }
+
+// A reload cannot bring a jitter as long as the running period: the period
+// is restart-only, the jitter live.
+func TestCheckLive_JitterAgainstTheRunningPeriod(t *testing.T) {
+	running, _, err := run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION=api.*", "CWAGENTD_AGGREGATION_HIGH_RESOLUTION_PERIOD=2s"}, nil)
+	require.NoError(t, err)
+	next, _, err := run(t, "", []string{"CWAGENTD_FLUSH_JITTER=10s"}, nil)
+	require.NoError(t, err, "valid on its own: 60s periods")
+	assert.Equal(t, "flush.jitter: 10s must be less than aggregation.high_resolution_period as running until a restart (2s); lower it, e.g. to 1s", CheckLive(running, next))
+	next, _, err = run(t, "", []string{"CWAGENTD_FLUSH_JITTER=1s"}, nil)
+	require.NoError(t, err)
+	assert.Empty(t, CheckLive(running, next))
+}

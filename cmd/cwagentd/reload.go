@@ -38,6 +38,11 @@ func (l *liveConfig) reload() {
 			"errors", strings.Split(err.Error(), "\n"))
 		return
 	}
+	if problem := config.CheckLive(l.cfg, next); problem != "" {
+		l.tel.Reloaded(false)
+		l.log.Error("reload failed: still running on the previous config; fix this and send SIGHUP again", "error", problem)
+		return
+	}
 	var applied, restart []string
 	for _, c := range config.Diff(l.cfg, next) {
 		if c.Live {

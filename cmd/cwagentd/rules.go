@@ -36,9 +36,10 @@ func rules(cfg *config.Config) aggregate.Rules {
 	return r
 }
 
-// firstMetadataWait bounds how long the start waits for the first metadata
-// lookup, so that the first period's datums already carry its dimensions.
-// Samples are not read meanwhile; off EC2/ECS a lookup fails in about 2s.
+// firstMetadataWait bounds how long the start (before READY) waits for the
+// first metadata lookup, which applies at once if no sample came in before
+// it (else from the next period). The sockets are bound and read meanwhile;
+// off EC2/ECS a lookup fails in about 2s.
 const firstMetadataWait = 5 * time.Second
 
 // watchMetadata looks up dimensions.metadata until ctx ends, handing each

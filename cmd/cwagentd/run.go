@@ -46,7 +46,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	agg := aggregate.New(aggregate.Options{Period: cfg.Aggregation.Period, HighResPeriod: cfg.Aggregation.HighResolutionPeriod,
 		GaugeTTL:  cfg.Aggregation.GaugeTTL,
 		MaxSeries: cfg.Aggregation.MaxSeries, Rules: rules(cfg), Log: log})
-	watchMetadata(ctx, cfg, agg, log)
 	lineDrops := ingest.NewLineDrops(log)
 	var st transportStats
 	listeners, err := listen(cfg, log, agg, lineDrops, &st)
@@ -54,6 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot start", "error", err)
 		return 1
 	}
+	watchMetadata(ctx, cfg, agg, log)
 	closeAll := func() {
 		for _, l := range listeners {
 			_ = l.Close()

@@ -112,7 +112,9 @@ func TestE2E_DimensionsUnitsRollupsPercentiles(t *testing.T) {
 
 	b := one("io.bytes{" + op + "Service=a,TaskFamily=web}")
 	assert.Equal(t, "Bytes", b.Unit)
-	for _, d := range got["lat{"+strings.TrimSuffix(op, ",")+",TaskFamily=web}"] {
+	lat := got["lat{"+strings.TrimSuffix(op, ",")+",TaskFamily=web}"]
+	require.Len(t, lat, 2, "one datum per type, in one CloudWatch series: %v", keys(got))
+	for _, d := range lat {
 		assert.Equal(t, "Milliseconds", d.Unit, "a second type under one name keeps the pinned unit")
 	}
 
