@@ -49,8 +49,15 @@ func BenchmarkClose(b *testing.B) {
 	for i := range lines {
 		lines[i] = fmt.Appendf(nil, "app.request.%d:%d|ms|#env:prod", i, i%100)
 	}
+	benchPeriods(b, Options{}, lines)
+}
+
+// benchPeriods folds lines into a period from scratch and closes it, once
+// per op, with o's rules.
+func benchPeriods(b *testing.B, o Options, lines [][]byte) {
 	now := time.Unix(1_800_000_000, 0)
-	a := New(Options{Period: time.Minute, Now: func() time.Time { return now }})
+	o.Period, o.Now = time.Minute, func() time.Time { return now }
+	a := New(o)
 	var s line.Sample
 	b.ReportAllocs()
 	for b.Loop() {
@@ -73,24 +80,13 @@ func BenchmarkCloseWithRules(b *testing.B) {
 	for i := range lines {
 		lines[i] = fmt.Appendf(nil, "api.request.%d:1|c|#env:prod,svc:api%d,host:h%d,request_id:%d", i%100, i%7, i%13, i)
 	}
-	now := time.Unix(1_800_000_000, 0)
-	a := New(Options{Period: time.Minute, Now: func() time.Time { return now }, Rules: Rules{
+	benchPeriods(b, Options{Rules: Rules{
 		Static:  []Dimension{{"Environment", "prod"}, {"Team", "core"}},
 		Rename:  map[string]string{"svc": "service"},
 		Tags:    []TagRule{{Metrics: "*", Deny: []string{"request_id"}}},
 		Units:   []UnitRule{{Metrics: "*.bytes", Unit: "Bytes"}},
 		Rollups: []Rollup{{Metrics: "api.*", Dimensions: [][]string{{}, {"service"}}}},
-	}})
-	var s line.Sample
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, l := range lines {
-			line.Parse(l, &s)
-			a.Fold(&s)
-		}
-		now = now.Add(time.Minute)
-		a.Close(now)
-	}
+	}}, lines)
 }
 
 // BenchmarkCloseWide closes 100 timer series of 2,000 distinct values each
@@ -103,16 +99,5 @@ func BenchmarkCloseWide(b *testing.B) {
 			lines = append(lines, fmt.Appendf(nil, "lat.%d:%g|ms", i, math.Pow(10, 5*float64(j)/values)))
 		}
 	}
-	now := time.Unix(1_800_000_000, 0)
-	a := New(Options{Period: time.Minute, Now: func() time.Time { return now }})
-	var s line.Sample
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, l := range lines {
-			line.Parse(l, &s)
-			a.Fold(&s)
-		}
-		now = now.Add(time.Minute)
-		a.Close(now)
-	}
+	benchPeriods(b, Options{}, lines)
 }

@@ -49,13 +49,23 @@ func mix(x uint64) uint64 {
 // canonicalKey is name, type and the fixed, sorted dimensions joined by NUL,
 // which the parser guarantees none of them contains.
 func canonicalKey(b []byte, s *line.Sample, tags []tag) []byte {
-	b = append(b, s.Name...)
-	b = append(b, 0, byte(s.Type))
+	b = appendKeyHead(b, s.Name, s.Type)
 	for _, t := range tags {
-		b = append(b, 0)
-		b = append(b, t.name...)
-		b = append(b, 0)
-		b = append(b, t.value...)
+		b = appendKeyDim(b, t.name, t.value)
 	}
 	return b
+}
+
+// appendKeyHead and appendKeyDim write a series key (canonicalKey, and
+// canonicalDatumKey for rollups) from bytes or strings.
+func appendKeyHead[S ~string | ~[]byte](b []byte, name S, t line.Type) []byte {
+	b = append(b, name...)
+	return append(b, 0, byte(t))
+}
+
+func appendKeyDim[S ~string | ~[]byte](b []byte, name, value S) []byte {
+	b = append(b, 0)
+	b = append(b, name...)
+	b = append(b, 0)
+	return append(b, value...)
 }

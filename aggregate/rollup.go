@@ -68,13 +68,9 @@ func project(buf, have []Dimension, set []string) []Dimension {
 // canonicalDatumKey is a series key over its final dimensions (operator
 // dimensions included), which is what CloudWatch tells series apart by.
 func canonicalDatumKey(b []byte, id *identity, dims []Dimension) []byte {
-	b = append(b, id.name...)
-	b = append(b, 0, byte(id.typ))
+	b = appendKeyHead(b, id.name, id.typ)
 	for _, d := range dims {
-		b = append(b, 0)
-		b = append(b, d.Name...)
-		b = append(b, 0)
-		b = append(b, d.Value...)
+		b = appendKeyDim(b, d.Name, d.Value)
 	}
 	return b
 }
