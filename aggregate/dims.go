@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/cwagentd/cwagentd/ingest/line"
 )
 
 // CloudWatch's dimension limits.
@@ -63,11 +65,7 @@ func (r *rules) dimensions(name, raw []byte, op []Dimension, buf []tag, note fun
 	rule := r.tagRuleFor(name)
 	for raw != nil {
 		var t []byte
-		if i := bytes.IndexByte(raw, ','); i >= 0 {
-			t, raw = raw[:i], raw[i+1:]
-		} else {
-			t, raw = raw, nil
-		}
+		t, raw = line.NextTag(raw)
 		if len(t) == 0 {
 			continue
 		}

@@ -1,7 +1,6 @@
 package aggregate
 
 import (
-	"bytes"
 	"hash/maphash"
 
 	"github.com/cwagentd/cwagentd/ingest/line"
@@ -24,11 +23,7 @@ func rawKey(s *line.Sample) uint64 {
 	h := maphash.Bytes(keySeed, s.Name) ^ uint64(s.Type)*0x9e3779b97f4a7c15
 	for raw := s.Tags; len(raw) > 0; {
 		var t []byte
-		if i := bytes.IndexByte(raw, ','); i >= 0 {
-			t, raw = raw[:i], raw[i+1:]
-		} else {
-			t, raw = raw, nil
-		}
+		t, raw = line.NextTag(raw)
 		if len(t) > 0 {
 			h += mix(maphash.Bytes(keySeed, t))
 		}
