@@ -3,6 +3,7 @@ package aggregate
 import (
 	"hash/maphash"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,17 +44,19 @@ type Options struct {
 type Aggregator struct {
 	opts Options
 
-	mu       sync.Mutex // guards locals, curStart and curOp
+	mu       sync.Mutex // guards locals, curStart, curOp and nextOp
 	locals   []*Local
-	curStart int64         // unix seconds
-	curOp    *operatorDims // the operator's dimensions of the open period
-	def      *Local
-	live     atomic.Int64 // len(admitted), read without the lock
-	gauges   gauges
-	rules    *rules
-	pins     unitPins
-	tick     time.Duration // the period Close ends: Period, or HighResPeriod
-	gather   *gathering    // with HighResPeriod only
+	curStart int64 // unix seconds
+	// curOp is the operator's dimensions of the open period, nextOp those
+	// of the next one (SetMetadata changes it).
+	curOp, nextOp *operatorDims
+	def           *Local
+	live          atomic.Int64 // len(admitted), read without the lock
+	gauges        gauges
+	rules         *rules
+	pins          unitPins
+	tick          time.Duration // the period Close ends: Period, or HighResPeriod
+	gather        *gathering    // with HighResPeriod only
 
 	// maxSeries and gaugeTTL start from Options and change on a reload.
 	maxSeries atomic.Int64
@@ -99,7 +102,8 @@ func New(o Options) *Aggregator {
 	if tick != o.Period {
 		a.gather = &gathering{periods: map[int64]*gathered{}}
 	}
-	a.curOp = a.rules.operator.Load()
+	a.curOp = &operatorDims{dims: a.rules.operator(nil)}
+	a.nextOp = a.curOp
 	a.noteTag = func(r int) { a.TagFixes.Add(r, 1, nil) }
 	a.SetLimits(o.MaxSeries, o.GaugeTTL)
 	a.handedOff.Store(o.Now().UnixNano())
@@ -120,19 +124,22 @@ func (a *Aggregator) SetLimits(maxSeries int, gaugeTTL time.Duration) {
 // lookup at start), else from the next period on. A static dimension wins a
 // name both have. Setting the same dimensions again changes nothing.
 func (a *Aggregator) SetMetadata(dims []Dimension) {
-	a.rules.setOperator(dims)
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	op := a.rules.operator(dims)
+	if slices.Equal(op, a.nextOp.dims) {
+		return
+	}
+	a.nextOp = &operatorDims{dims: op}
 	for _, l := range a.locals {
 		if !l.empty() {
 			return
 		}
 	}
-	op := a.rules.operator.Load()
-	a.curOp = op
+	a.curOp = a.nextOp
 	for _, l := range a.locals {
 		l.mu.Lock()
-		l.op = op
+		l.op = a.curOp
 		l.mu.Unlock()
 	}
 }

@@ -3,7 +3,6 @@ package aggregate
 import (
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/cwagentd/cwagentd/ingest/line"
 )
@@ -103,10 +102,6 @@ type rules struct {
 	bare     []byte // nil: bare tags are dropped
 	rename   map[string][]byte
 	tagRules []tagRule
-
-	// operator is Static plus the metadata dimensions, sorted by name; it
-	// changes when metadata does (SetMetadata).
-	operator atomic.Pointer[operatorDims]
 }
 
 type tagRule struct {
@@ -146,7 +141,6 @@ func compileRules(r Rules) *rules {
 		}
 		c.tagRules = append(c.tagRules, tr)
 	}
-	c.setOperator(nil)
 	return c
 }
 
@@ -158,9 +152,9 @@ func set(names []string) map[string]bool {
 	return m
 }
 
-// setOperator makes Static plus meta the dimensions of every datum. Static
-// wins a name both have.
-func (r *rules) setOperator(meta []Dimension) {
+// operator is Static plus meta, sorted by name: the dimensions of every
+// datum. Static wins a name both have.
+func (r *rules) operator(meta []Dimension) []Dimension {
 	dims := slices.Clone(r.Static)
 	for _, m := range meta {
 		if !slices.ContainsFunc(dims, func(d Dimension) bool { return d.Name == m.Name }) {
@@ -168,49 +162,36 @@ func (r *rules) setOperator(meta []Dimension) {
 		}
 	}
 	slices.SortFunc(dims, func(a, b Dimension) int { return strings.Compare(a.Name, b.Name) })
-	if old := r.operator.Load(); old != nil && slices.Equal(old.dims, dims) {
-		return
-	}
-	r.operator.Store(&operatorDims{dims: dims})
+	return dims
 }
 
-// tagRuleFor is the first tag rule matching name, nil if none does.
-func (r *rules) tagRuleFor(name []byte) *tagRule {
-	for i := range r.tagRules {
-		if Match(r.tagRules[i].pattern, name) {
-			return &r.tagRules[i]
+// first is the first rule of list whose pattern matches name, nil if none.
+func first[T any, S ~string | ~[]byte](list []T, pattern func(*T) string, name S) *T {
+	for i := range list {
+		if Match(pattern(&list[i]), name) {
+			return &list[i]
 		}
 	}
 	return nil
+}
+
+func (r *rules) tagRuleFor(name []byte) *tagRule {
+	return first(r.tagRules, func(t *tagRule) string { return t.pattern }, name)
+}
+
+func (r *rules) rollupFor(name string) *Rollup {
+	return first(r.Rollups, func(ru *Rollup) string { return ru.Metrics }, name)
+}
+
+func (r *rules) highRes(name string) bool {
+	return first(r.HighResolution, func(p *string) string { return *p }, name) != nil
 }
 
 // unitFor is the unit a new series of name and type gets from the rules,
 // and whether a rule set it.
 func (r *rules) unitFor(name string, t line.Type) (string, bool) {
-	for _, u := range r.Units {
-		if Match(u.Metrics, name) {
-			return u.Unit, true
-		}
+	if u := first(r.Units, func(u *UnitRule) string { return u.Metrics }, name); u != nil {
+		return u.Unit, true
 	}
 	return DefaultUnit(t), false
-}
-
-// rollupFor is the first rollup matching name, nil if none does.
-func (r *rules) rollupFor(name string) *Rollup {
-	for i := range r.Rollups {
-		if Match(r.Rollups[i].Metrics, name) {
-			return &r.Rollups[i]
-		}
-	}
-	return nil
-}
-
-// highRes reports whether a HighResolution pattern matches name.
-func (r *rules) highRes(name string) bool {
-	for _, p := range r.HighResolution {
-		if Match(p, name) {
-			return true
-		}
-	}
-	return false
 }

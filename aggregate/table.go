@@ -72,7 +72,7 @@ func (a *Aggregator) close(next time.Time, final bool) []Batch {
 	// starts where the closed one ended (a reused table must never get a
 	// start its stale positions could match).
 	nextStart = max(nextStart, closed+int64(a.tick/time.Second))
-	op := a.rules.operator.Load()
+	op := a.nextOp
 	a.curStart, a.curOp = nextStart, op
 	a.mu.Unlock()
 	if a.stdEnded(closed, nextStart, final) {
