@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/cwagentd/cwagentd/aggregate"
@@ -10,13 +11,16 @@ import (
 	"github.com/cwagentd/cwagentd/internal/metadata"
 )
 
-// rules is what the config says about dimensions, units and rollups, in the
-// aggregator's terms.
+// rules is what the config says about dimensions, units, rollups and high
+// resolution, in the aggregator's terms (the types differ only in their
+// struct tags, so each converts).
 func rules(cfg *config.Config) aggregate.Rules {
 	d := cfg.Dimensions
-	r := aggregate.Rules{BareTagValue: d.BareTagValue, HighResolution: cfg.Aggregation.HighResolution}
-	for _, s := range d.Static {
-		r.Static = append(r.Static, aggregate.Dimension{Name: s.Name, Value: s.Value})
+	r := aggregate.Rules{BareTagValue: d.BareTagValue, HighResolution: cfg.Aggregation.HighResolution,
+		Static:  convert(d.Static, func(x config.Dimension) aggregate.Dimension { return aggregate.Dimension(x) }),
+		Tags:    convert(d.Rules, func(x config.TagRule) aggregate.TagRule { return aggregate.TagRule(x) }),
+		Units:   convert(cfg.Aggregation.Units, func(x config.UnitRule) aggregate.UnitRule { return aggregate.UnitRule(x) }),
+		Rollups: convert(cfg.Aggregation.Rollups, func(x config.Rollup) aggregate.Rollup { return aggregate.Rollup(x) }),
 	}
 	if len(d.Rename) > 0 {
 		r.Rename = map[string]string{}
@@ -24,16 +28,15 @@ func rules(cfg *config.Config) aggregate.Rules {
 			r.Rename[rn.From] = rn.To
 		}
 	}
-	for _, t := range d.Rules {
-		r.Tags = append(r.Tags, aggregate.TagRule{Metrics: t.Metrics, Allow: t.Allow, Deny: t.Deny})
-	}
-	for _, u := range cfg.Aggregation.Units {
-		r.Units = append(r.Units, aggregate.UnitRule{Metrics: u.Metrics, Unit: u.Unit})
-	}
-	for _, ru := range cfg.Aggregation.Rollups {
-		r.Rollups = append(r.Rollups, aggregate.Rollup{Metrics: ru.Metrics, Dimensions: ru.Dimensions, DropOriginal: ru.DropOriginal})
-	}
 	return r
+}
+
+func convert[From, To any](in []From, f func(From) To) []To {
+	var out []To
+	for _, x := range in {
+		out = append(out, f(x))
+	}
+	return out
 }
 
 // firstMetadataWait bounds how long the start (before READY) waits for the
@@ -51,17 +54,10 @@ func watchMetadata(ctx context.Context, cfg *config.Config, agg *aggregate.Aggre
 		return
 	}
 	first := make(chan struct{})
-	applied := false
+	firstDone := sync.OnceFunc(func() { close(first) })
 	go (&metadata.Source{}).Watch(ctx, names, metadata.DefaultRefresh, log, func(ds []metadata.Dimension) {
-		dims := make([]aggregate.Dimension, len(ds))
-		for i, d := range ds {
-			dims[i] = aggregate.Dimension{Name: d.Name, Value: d.Value}
-		}
-		agg.SetMetadata(dims)
-		if !applied {
-			applied = true
-			close(first)
-		}
+		agg.SetMetadata(convert(ds, func(x metadata.Dimension) aggregate.Dimension { return aggregate.Dimension(x) }))
+		firstDone()
 	})
 	select {
 	case <-first:
