@@ -96,15 +96,26 @@ func listText[T any](list []T) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// pairs parses "a=b,c=d".
-func pairs(text, example string) ([][2]string, string) {
-	var out [][2]string
-	for _, p := range strings.Split(text, ",") {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok {
-			return nil, fmt.Sprintf("has %q without '='; write name=value pairs separated by commas (or a JSON list), e.g. %s", p, example)
+// pairsOf is the compact form "a=b, c=d" of a list of T made by mk.
+func pairsOf[T any](example string, mk func(k, v string) T) func(string) ([]T, string) {
+	return func(text string) ([]T, string) {
+		var out []T
+		for _, p := range strings.Split(text, ",") {
+			k, v, ok := strings.Cut(p, "=")
+			if !ok {
+				return nil, fmt.Sprintf("has %q without '='; write name=value pairs separated by commas (or a JSON list), e.g. %s", p, example)
+			}
+			out = append(out, mk(strings.TrimSpace(k), strings.TrimSpace(v)))
 		}
-		out = append(out, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
+		return out, ""
+	}
+}
+
+// names is the compact form "a, b" of a list of strings.
+func names(text string) ([]string, string) {
+	var out []string
+	for _, n := range strings.Split(text, ",") {
+		out = append(out, strings.TrimSpace(n))
 	}
 	return out, ""
 }
@@ -161,14 +172,7 @@ func item(i int, what, problem string) string {
 const staticExample = `Environment=prod,Team=core or [{"name":"Environment","value":"prod"}]`
 
 func parseStatic(text string) (any, string) {
-	list, problem := decodeList(text, staticExample, func(s string) ([]Dimension, string) {
-		ps, problem := pairs(s, staticExample)
-		out := make([]Dimension, len(ps))
-		for i, p := range ps {
-			out[i] = Dimension{p[0], p[1]}
-		}
-		return out, problem
-	})
+	list, problem := decodeList(text, staticExample, pairsOf(staticExample, func(k, v string) Dimension { return Dimension{k, v} }))
 	if problem != "" {
 		return nil, problem
 	}
@@ -204,14 +208,7 @@ func parseBareTagValue(text string) (any, string) {
 const renameExample = `env=Environment,svc=Service or [{"from":"env","to":"Environment"}]`
 
 func parseRename(text string) (any, string) {
-	list, problem := decodeList(text, renameExample, func(s string) ([]Rename, string) {
-		ps, problem := pairs(s, renameExample)
-		out := make([]Rename, len(ps))
-		for i, p := range ps {
-			out[i] = Rename{p[0], p[1]}
-		}
-		return out, problem
-	})
+	list, problem := decodeList(text, renameExample, pairsOf(renameExample, func(k, v string) Rename { return Rename{k, v} }))
 	if problem != "" {
 		return nil, problem
 	}
@@ -257,13 +254,7 @@ func parseTagRules(text string) (any, string) {
 const metadataExample = `InstanceId,AvailabilityZone or ["ClusterName","TaskFamily"]`
 
 func parseMetadata(text string) (any, string) {
-	list, problem := decodeList(text, metadataExample, func(s string) ([]string, string) {
-		var out []string
-		for _, n := range strings.Split(s, ",") {
-			out = append(out, strings.TrimSpace(n))
-		}
-		return out, ""
-	})
+	list, problem := decodeList(text, metadataExample, names)
 	if problem != "" {
 		return nil, problem
 	}
@@ -276,14 +267,7 @@ func parseMetadata(text string) (any, string) {
 const unitsExample = `*.bytes=Bytes,queue.*=Count or [{"metrics":"*.bytes","unit":"Bytes"}]`
 
 func parseUnits(text string) (any, string) {
-	list, problem := decodeList(text, unitsExample, func(s string) ([]UnitRule, string) {
-		ps, problem := pairs(s, unitsExample)
-		out := make([]UnitRule, len(ps))
-		for i, p := range ps {
-			out[i] = UnitRule{p[0], p[1]}
-		}
-		return out, problem
-	})
+	list, problem := decodeList(text, unitsExample, pairsOf(unitsExample, func(k, v string) UnitRule { return UnitRule{k, v} }))
 	if problem != "" {
 		return nil, problem
 	}
@@ -353,13 +337,7 @@ func checkOperatorDims(static []Dimension, meta []string) string {
 const patternsExample = `api.*,queue.depth or ["api.*"]`
 
 func parsePatterns(text string) (any, string) {
-	list, problem := decodeList(text, patternsExample, func(s string) ([]string, string) {
-		var out []string
-		for _, p := range strings.Split(s, ",") {
-			out = append(out, strings.TrimSpace(p))
-		}
-		return out, ""
-	})
+	list, problem := decodeList(text, patternsExample, names)
 	if problem != "" {
 		return nil, problem
 	}
