@@ -139,7 +139,6 @@ func TestFold_HistogramAndDistributionUnits(t *testing.T) {
 	assert.Equal(t, []float64{0.5}, got["req{}"].Values)
 }
 
-// quantile is the nearest-rank quantile of weighted points.
 func quantile(values, counts []float64, q float64) float64 {
 	var total float64
 	for _, c := range counts {

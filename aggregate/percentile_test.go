@@ -11,32 +11,26 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cwagentd/cwagentd/test/fakecw"
 )
 
-// cloudWatchView is what CloudWatch makes of one series' datums in one
-// period: the StatisticSets merged (counts and sums added, min of minimums,
-// max of maximums) and every Values/Counts point pooled. Percentiles are
-// then the nearest rank over the pooled, weighted points.
-type cloudWatchView struct {
-	stats          StatisticSet
-	values, counts []float64
-}
-
-func viewOf(t *testing.T, ds []Datum) cloudWatchView {
+// viewOf checks each datum of one series and period is one CloudWatch
+// takes, with a StatisticSet true to its own points, and returns what
+// CloudWatch makes of them together (fakecw.Merge: the sets merged, the
+// points pooled, percentiles by nearest rank).
+func viewOf(t *testing.T, ds []Datum) fakecw.Statistics {
 	t.Helper()
 	require.NotEmpty(t, ds)
-	v := cloudWatchView{stats: StatisticSet{Minimum: math.Inf(1), Maximum: math.Inf(-1)}}
-	type pt struct{ v, c float64 }
-	var pts []pt
-	for _, d := range ds {
+	wire := make([]fakecw.Datum, len(ds))
+	for i, d := range ds {
 		require.LessOrEqual(t, len(d.Values), MaxValues, "CloudWatch takes at most 150 values per datum")
 		require.Len(t, d.Counts, len(d.Values))
 		require.True(t, sort.Float64sAreSorted(d.Values))
 		var n float64
-		for i, x := range d.Values {
+		for j, x := range d.Values {
 			require.True(t, x >= d.Stats.Minimum && x <= d.Stats.Maximum, "value %g outside its datum's [%g, %g]", x, d.Stats.Minimum, d.Stats.Maximum)
-			n += d.Counts[i]
-			pts = append(pts, pt{x, d.Counts[i]})
+			n += d.Counts[j]
 		}
 		require.InDelta(t, d.Stats.SampleCount, n, 1e-9, "a datum's SampleCount is its points' weight")
 		if n > 0 {
@@ -44,26 +38,10 @@ func viewOf(t *testing.T, ds []Datum) cloudWatchView {
 			require.True(t, mean >= d.Stats.Minimum*(1-1e-12)-1e-12 && mean <= d.Stats.Maximum*(1+1e-12)+1e-12,
 				"mean %g outside [%g, %g]", mean, d.Stats.Minimum, d.Stats.Maximum)
 		}
-		v.stats.SampleCount += d.Stats.SampleCount
-		v.stats.Sum += d.Stats.Sum
-		v.stats.Minimum = math.Min(v.stats.Minimum, d.Stats.Minimum)
-		v.stats.Maximum = math.Max(v.stats.Maximum, d.Stats.Maximum)
+		st := fakecw.StatisticSet(d.Stats)
+		wire[i] = fakecw.Datum{StatisticValues: &st, Values: d.Values, Counts: d.Counts}
 	}
-	slices.SortStableFunc(pts, func(a, b pt) int { return cmpFloat(a.v, b.v) })
-	for _, p := range pts {
-		v.values, v.counts = append(v.values, p.v), append(v.counts, p.c)
-	}
-	return v
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return fakecw.Merge(wire)
 }
 
 // trueQuantile is the nearest-rank quantile of the raw samples.
@@ -102,12 +80,12 @@ func TestPercentiles_SkewedWithinOnePercent(t *testing.T) {
 		assert.Equal(t, UnitMilliseconds, d.Unit)
 	}
 	v := viewOf(t, ds)
-	assert.Equal(t, 100_000.0, v.stats.SampleCount)
-	assert.Equal(t, samples[0], v.stats.Minimum)
-	assert.Equal(t, samples[len(samples)-1], v.stats.Maximum)
-	assert.InEpsilon(t, sum, v.stats.Sum, 1e-12)
+	assert.Equal(t, 100_000.0, v.SampleCount)
+	assert.Equal(t, samples[0], v.Minimum)
+	assert.Equal(t, samples[len(samples)-1], v.Maximum)
+	assert.InEpsilon(t, sum, v.Sum, 1e-12)
 	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
-		truth, got := trueQuantile(samples, q), quantile(v.values, v.counts, q)
+		truth, got := trueQuantile(samples, q), v.Percentile(q)
 		assert.InEpsilon(t, truth, got, BucketAccuracy+1e-12, "p%g", q*100)
 		t.Logf("p%-5g true %-10g CloudWatch %-10g error %.3f%%", q*100, truth, got, 100*math.Abs(got-truth)/truth)
 	}
@@ -125,9 +103,9 @@ func TestPercentiles_WeightsFromSampleRates(t *testing.T) {
 		}
 	}
 	v := viewOf(t, h.closeAll()["lat{}"])
-	assert.Equal(t, 8000.0, v.stats.SampleCount)
+	assert.Equal(t, 8000.0, v.SampleCount)
 	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
-		assert.InEpsilon(t, trueQuantile(samples, q), quantile(v.values, v.counts, q), BucketAccuracy+1e-12, "p%g", q*100)
+		assert.InEpsilon(t, trueQuantile(samples, q), v.Percentile(q), BucketAccuracy+1e-12, "p%g", q*100)
 	}
 }
 
@@ -158,12 +136,12 @@ func TestPercentiles_WiderThanChunksCoarsens(t *testing.T) {
 	ds := h.closeAll()["lat{}"]
 	require.Len(t, ds, MaxChunks)
 	v := viewOf(t, ds)
-	assert.Equal(t, float64(len(samples)), v.stats.SampleCount)
-	assert.Equal(t, samples[0], v.stats.Minimum)
-	assert.Equal(t, samples[len(samples)-1], v.stats.Maximum)
+	assert.Equal(t, float64(len(samples)), v.SampleCount)
+	assert.Equal(t, samples[0], v.Minimum)
+	assert.Equal(t, samples[len(samples)-1], v.Maximum)
 	bound := (gamma*gamma - 1) / (gamma*gamma + 1)
 	for _, q := range []float64{0.01, 0.5, 0.9, 0.99, 0.999} {
-		assert.InEpsilon(t, trueQuantile(samples, q), quantile(v.values, v.counts, q), bound+1e-12, "p%g", q*100)
+		assert.InEpsilon(t, trueQuantile(samples, q), v.Percentile(q), bound+1e-12, "p%g", q*100)
 	}
 }
 
@@ -182,10 +160,10 @@ func TestPercentiles_ZeroAndNegative(t *testing.T) {
 		h.fold(fmt.Sprintf("delta:%g|d", v))
 	}
 	v := viewOf(t, h.closeAll()["delta{}"])
-	assert.Equal(t, StatisticSet{SampleCount: 601, Sum: sum, Minimum: -450, Maximum: 450}, v.stats)
-	assert.Contains(t, v.values, 0.0)
+	assert.Equal(t, fakecw.StatisticSet{SampleCount: 601, Sum: sum, Minimum: -450, Maximum: 450}, v.StatisticSet)
+	assert.Contains(t, v.Values, 0.0)
 	for _, q := range []float64{0.1, 0.25, 0.75, 0.9, 0.99} {
 		truth := trueQuantile(samples, q)
-		assert.InEpsilon(t, truth, quantile(v.values, v.counts, q), BucketAccuracy+1e-12, "p%g", q*100)
+		assert.InEpsilon(t, truth, v.Percentile(q), BucketAccuracy+1e-12, "p%g", q*100)
 	}
 }

@@ -1,6 +1,7 @@
 package fakecw
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -42,15 +43,7 @@ func Merge(ds []Datum) Statistics {
 			pts = append(pts, point{v, c})
 		}
 	}
-	slices.SortStableFunc(pts, func(a, b point) int {
-		switch {
-		case a.v < b.v:
-			return -1
-		case a.v > b.v:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(pts, func(a, b point) int { return cmp.Compare(a.v, b.v) })
 	for _, p := range pts {
 		st.Values, st.Counts = append(st.Values, p.v), append(st.Counts, p.c)
 	}
