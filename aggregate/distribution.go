@@ -11,8 +11,8 @@ const MaxValues = 150
 // MaxChunks is how many datums one series' distribution may take per
 // period: CloudWatch merges the datums of a series and timestamp, so a wide
 // distribution goes out as up to MaxChunks datums of MaxValues points each.
-// 5 x 150 buckets at BucketAccuracy cover values from 1 to 1.9e6 (ratio
-// gamma^750); wider ranges are coarsened.
+// 5 x 150 buckets at BucketAccuracy cover values from 1 to 3.2e6 (ratio
+// gamma^749); wider ranges are coarsened.
 const MaxChunks = 5
 
 // BucketAccuracy is the relative error of a distribution's log buckets
