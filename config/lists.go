@@ -7,11 +7,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/cwagentd/cwagentd/internal/cwtext"
 	"github.com/cwagentd/cwagentd/internal/metadata"
 )
 
@@ -123,46 +122,28 @@ func names(text string) ([]string, string) {
 // checkDimName is "" for a valid CloudWatch dimension name.
 func checkDimName(s string) string {
 	const rule = "a dimension name is 1..255 bytes of UTF-8 without control characters, not starting with ':'"
-	switch {
-	case s == "":
-		return "is empty; " + rule
-	case len(s) > 255:
-		return fmt.Sprintf("is %d bytes; %s", len(s), rule)
-	case strings.HasPrefix(s, ":"):
+	if strings.HasPrefix(s, ":") {
 		return "starts with ':'; " + rule
 	}
-	return checkText(s, rule)
+	return withRule(cwtext.Problem(s, 255), rule)
 }
 
 // checkDimValue is "" for a valid CloudWatch dimension value.
 func checkDimValue(s string) string {
 	const rule = "a dimension value is 1..1024 bytes of UTF-8 without control characters"
-	switch {
-	case s == "":
-		return "is empty; " + rule
-	case len(s) > 1024:
-		return fmt.Sprintf("is %d bytes; %s", len(s), rule)
-	}
-	return checkText(s, rule)
+	return withRule(cwtext.Problem(s, 1024), rule)
 }
 
-func checkText(s, rule string) string {
-	if !utf8.ValidString(s) {
-		return "is not valid UTF-8; " + rule
+// withRule follows a problem with the rule it breaks; "" stays "".
+func withRule(problem, rule string) string {
+	if problem == "" {
+		return ""
 	}
-	for i, r := range s {
-		if unicode.IsControl(r) {
-			return fmt.Sprintf("has a control character at byte %d; %s", i, rule)
-		}
-	}
-	return ""
+	return problem + "; " + rule
 }
 
 func checkPattern(s string) string {
-	if s == "" || !utf8.ValidString(s) {
-		return "is empty or not UTF-8; " + patternRule
-	}
-	return ""
+	return withRule(cwtext.Problem(s, 1024), patternRule)
 }
 
 func item(i int, what, problem string) string {

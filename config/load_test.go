@@ -324,7 +324,7 @@ func TestLoad_Failure(t *testing.T) {
 	value("flag", "cloudwatch.namespace", strings.Repeat("n", 256), "is 256 bytes")
 	value("file", "cloudwatch.namespace", ":Metrics", "starts with ':'")
 	value("env", "cloudwatch.namespace", "AWS/EC2", "starts with 'AWS/', which is reserved for AWS services")
-	value("env", "cloudwatch.namespace", "a\tb", "has a control character at byte 1")
+	value("env", "cloudwatch.namespace", "a\tb", "has a control character (U+0009) at byte 1")
 	value("flag", "cloudwatch.namespace", "bad\xffutf8", "is not valid UTF-8")
 
 	value("env", "aggregation.period", "45s", "must divide 60s evenly; use one of 1s, 2s, 3s, 4s, 5s, 6s, 10s, 12s, 15s, 20s, 30s, 60s")

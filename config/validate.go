@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/cwagentd/cwagentd/internal/cwtext"
 )
 
 // Each parse function turns a key's text into its typed value, or returns a
@@ -110,19 +110,13 @@ func parseNamespace(s string) (any, string) {
 	switch {
 	case s == "":
 		return nil, "is empty; " + rule + ", e.g. StatsD"
-	case len(s) > 255:
-		return nil, fmt.Sprintf("is %d bytes; %s", len(s), rule)
-	case !utf8.ValidString(s):
-		return nil, "is not valid UTF-8; " + rule
 	case strings.HasPrefix(s, ":"):
 		return nil, "starts with ':'; " + rule
 	case strings.HasPrefix(s, "AWS/"):
 		return nil, "starts with 'AWS/', which is reserved for AWS services; " + rule
 	}
-	for i, r := range s {
-		if unicode.IsControl(r) {
-			return nil, fmt.Sprintf("has a control character at byte %d; %s", i, rule)
-		}
+	if p := withRule(cwtext.Problem(s, 255), rule); p != "" {
+		return nil, p
 	}
 	return s, ""
 }

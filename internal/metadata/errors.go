@@ -42,7 +42,7 @@ type valueError struct {
 }
 
 func (e *valueError) Error() string {
-	return fmt.Sprintf("%s: value %s from %s is not a valid CloudWatch dimension value: %v; remove %s from dimensions.metadata",
+	return fmt.Sprintf("%s: value %s from %s is not a valid CloudWatch dimension value: it %v; remove %s from dimensions.metadata",
 		e.name, quote(e.value), e.from, e.err, e.name)
 }
 

@@ -47,9 +47,9 @@ func TestLookup_PartialFailure(t *testing.T) {
 
 func TestLookup_BadValuesAreErrors(t *testing.T) {
 	for _, tc := range []struct{ name, family, err string }{
-		{"empty", "", `TaskFamily: value "" from %s/task is not a valid CloudWatch dimension value: empty; remove TaskFamily from dimensions.metadata`},
-		{"too long", strings.Repeat("f", 1025), `TaskFamily: value "` + strings.Repeat("f", 64) + `"... from %s/task is not a valid CloudWatch dimension value: 1025 bytes, over CloudWatch's limit of 1024`},
-		{"control character", "check\tout", `TaskFamily: value "check\tout" from %s/task is not a valid CloudWatch dimension value: control character U+0009 at byte 5`},
+		{"empty", "", `TaskFamily: value "" from %s/task is not a valid CloudWatch dimension value: it is empty; remove TaskFamily from dimensions.metadata`},
+		{"too long", strings.Repeat("f", 1025), `TaskFamily: value "` + strings.Repeat("f", 64) + `"... from %s/task is not a valid CloudWatch dimension value: it is 1025 bytes, over CloudWatch's limit of 1024`},
+		{"control character", "check\tout", `TaskFamily: value "check\tout" from %s/task is not a valid CloudWatch dimension value: it has a control character (U+0009) at byte 5`},
 		// Invalid UTF-8 cannot get through JSON (it decodes as U+FFFD); TestCheckValue has it.
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,7 +69,7 @@ func TestLookup_BadValuesAreErrors(t *testing.T) {
 	s := &Source{Env: env(map[string]string{envIMDSEndpoint: imds.URL})}
 	got, err := s.Lookup(context.Background(), []string{"AvailabilityZone", "InstanceId"})
 	assert.Equal(t, []Dimension{{"InstanceId", "i-0123456789abcdef0"}}, got)
-	assert.EqualError(t, err, `metadata lookup: AvailabilityZone: value "" from `+imds.URL+identityPath+` is not a valid CloudWatch dimension value: empty; remove AvailabilityZone from dimensions.metadata`)
+	assert.EqualError(t, err, `metadata lookup: AvailabilityZone: value "" from `+imds.URL+identityPath+` is not a valid CloudWatch dimension value: it is empty; remove AvailabilityZone from dimensions.metadata`)
 }
 
 func TestLookup_WrongAnswers(t *testing.T) {

@@ -3,9 +3,8 @@ package metadata
 import (
 	"errors"
 	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/cwagentd/cwagentd/internal/cwtext"
 )
 
 // maxValueBytes is CloudWatch's limit on a dimension value (1024; counted in
@@ -14,17 +13,8 @@ const maxValueBytes = 1024
 
 // checkValue says why CloudWatch would reject v as a dimension value.
 func checkValue(v string) error {
-	switch {
-	case v == "":
-		return errors.New("empty")
-	case len(v) > maxValueBytes:
-		return fmt.Errorf("%d bytes, over CloudWatch's limit of %d", len(v), maxValueBytes)
-	case !utf8.ValidString(v):
-		return errors.New("not valid UTF-8")
-	}
-	if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
-		r, _ := utf8.DecodeRuneInString(v[i:])
-		return fmt.Errorf("control character %U at byte %d", r, i)
+	if p := cwtext.Problem(v, maxValueBytes); p != "" {
+		return errors.New(p)
 	}
 	return nil
 }
