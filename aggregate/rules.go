@@ -24,7 +24,7 @@ type Rules struct {
 	// pattern matches the metric name applies.
 	Tags []TagRule
 	// Units set the unit per metric; the first match wins, else the unit
-	// follows the StatsD type (see DefaultUnit).
+	// follows the StatsD type (see defaultUnit).
 	Units []UnitRule
 	// Rollups publish matching series folded over fewer dimensions too.
 	Rollups []Rollup
@@ -36,13 +36,13 @@ type Rules struct {
 // TagRule keeps only the Allow keys (when Allow is not empty) and drops the
 // Deny keys of the metrics that Metrics matches.
 type TagRule struct {
-	Metrics     string // pattern, see Match
+	Metrics     string // pattern, see match
 	Allow, Deny []string
 }
 
 // UnitRule sets the CloudWatch unit of the metrics that Metrics matches.
 type UnitRule struct {
-	Metrics string // pattern, see Match
+	Metrics string // pattern, see match
 	Unit    string // a CloudWatch StandardUnit
 }
 
@@ -52,14 +52,14 @@ type UnitRule struct {
 // has every dimension the set names. DropOriginal publishes the rollups
 // alone.
 type Rollup struct {
-	Metrics      string // pattern, see Match
+	Metrics      string // pattern, see match
 	Dimensions   [][]string
 	DropOriginal bool
 }
 
-// Match reports whether the metric name matches pattern, where '*' stands
+// match reports whether the metric name matches pattern, where '*' stands
 // for any run of bytes (dots included) and every other byte for itself.
-func Match[S ~string | ~[]byte](pattern string, name S) bool {
+func match[S ~string | ~[]byte](pattern string, name S) bool {
 	// The classic linear glob: remember the last star and retry from it.
 	p, n := 0, 0
 	star, mark := -1, 0
@@ -84,9 +84,9 @@ func Match[S ~string | ~[]byte](pattern string, name S) bool {
 	return p == len(pattern)
 }
 
-// DefaultUnit is the unit of a StatsD type without a unit rule: counters
+// defaultUnit is the unit of a StatsD type without a unit rule: counters
 // and sets are Count, timers Milliseconds, the rest None.
-func DefaultUnit(t line.Type) string {
+func defaultUnit(t line.Type) string {
 	switch t {
 	case line.Counter, line.Set:
 		return UnitCount
@@ -168,7 +168,7 @@ func (r *rules) operator(meta []Dimension) []Dimension {
 // first is the first rule of list whose pattern matches name, nil if none.
 func first[T any, S ~string | ~[]byte](list []T, pattern func(*T) string, name S) *T {
 	for i := range list {
-		if Match(pattern(&list[i]), name) {
+		if match(pattern(&list[i]), name) {
 			return &list[i]
 		}
 	}
@@ -193,5 +193,5 @@ func (r *rules) unitFor(name string, t line.Type) (string, bool) {
 	if u := first(r.Units, func(u *UnitRule) string { return u.Metrics }, name); u != nil {
 		return u.Unit, true
 	}
-	return DefaultUnit(t), false
+	return defaultUnit(t), false
 }

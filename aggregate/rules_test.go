@@ -38,8 +38,8 @@ func TestMatch(t *testing.T) {
 		{"a*a*a", "aaa", true},
 		{"a*a*a", "aa", false},
 	} {
-		assert.Equal(t, c.want, Match(c.pattern, c.name), "%q ~ %q", c.pattern, c.name)
-		assert.Equal(t, c.want, Match(c.pattern, []byte(c.name)), "%q ~ %q as bytes", c.pattern, c.name)
+		assert.Equal(t, c.want, match(c.pattern, c.name), "%q ~ %q", c.pattern, c.name)
+		assert.Equal(t, c.want, match(c.pattern, []byte(c.name)), "%q ~ %q as bytes", c.pattern, c.name)
 	}
 }
 

@@ -13,7 +13,7 @@ type identity struct {
 	name   string
 	dims   []Dimension
 	typ    line.Type
-	unit   uint8       // index in Units
+	unit   uint8       // index in unitNames
 	pinned bool        // holds a unit pin (see unitPins)
 	hiRes  bool        // published every HighResPeriod (see highres.go)
 	rollup *Rollup     // the rollup rule for its name, if any
@@ -91,7 +91,7 @@ func (e *entry) merge(o *entry) {
 // wide as to need it, up to MaxChunks (see distribution.appendDatums).
 func (e *entry) appendDatums(out []Datum) []Datum {
 	id := e.id
-	d := Datum{Name: id.name, Dimensions: id.dims, Unit: Units[id.unit]}
+	d := Datum{Name: id.name, Dimensions: id.dims, Unit: unitNames[id.unit]}
 	switch id.typ {
 	case line.Counter, line.Gauge:
 		d.Stats = e.st.set()

@@ -24,9 +24,9 @@ type unitPin struct {
 
 var unitReasons = []string{"unit_conflict"}
 
-// Units lists CloudWatch's StandardUnit values; a series keeps its unit as
+// unitNames lists CloudWatch's StandardUnit values; a series keeps its unit as
 // an index into it (a byte, not a string, per series).
-var Units = [...]string{
+var unitNames = [...]string{
 	"Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
 	"Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
 	"Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second",
@@ -34,15 +34,15 @@ var Units = [...]string{
 	"Count/Second", "None",
 }
 
-// unitIndex is the index of unit in Units; None for a unit it does not
+// unitIndex is the index of unit in unitNames; None for a unit it does not
 // know (the config lets none through).
 func unitIndex(unit string) uint8 {
-	for i, u := range Units {
+	for i, u := range unitNames {
 		if u == unit {
 			return uint8(i)
 		}
 	}
-	return uint8(len(Units) - 1)
+	return uint8(len(unitNames) - 1)
 }
 
 // unitOf returns the unit of a new identity of name and type, and whether it

@@ -8,14 +8,14 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// Units is CloudWatch's list, as the SDK knows it.
+// unitNames is CloudWatch's list, as the SDK knows it.
 func TestUnits_AreTheSDKs(t *testing.T) {
 	var sdk []string
 	for _, u := range types.StandardUnit("").Values() {
 		sdk = append(sdk, string(u))
 	}
-	assert.ElementsMatch(t, sdk, Units[:])
-	for i, u := range Units {
+	assert.ElementsMatch(t, sdk, unitNames[:])
+	for i, u := range unitNames {
 		assert.Equal(t, uint8(i), unitIndex(u))
 	}
 }
