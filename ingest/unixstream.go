@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -40,22 +39,13 @@ type StreamListener struct {
 // directory is created, a stale socket replaced, a live one or a regular
 // file refused, the file removed on Close.
 func ListenUnix(path string, mode os.FileMode, o Options) (*StreamListener, error) {
-	fail := func(err error, fix string) (*StreamListener, error) {
-		return nil, fmt.Errorf("listen.unix %q: %w; %s", path, err, fix)
-	}
-	if err := prepareSocketPath(path, "unix"); err != nil {
-		return fail(err, "stop it, remove it or choose another path (\"\" disables)")
-	}
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	ln, err := bindSocketFile("listen.unix", path, mode, func(a *net.UnixAddr) (*net.UnixListener, error) {
+		return net.ListenUnix("unix", a)
+	})
 	if err != nil {
-		return fail(err, "set listen.unix to a writable path (\"\" disables)")
+		return nil, err
 	}
 	ln.SetUnlinkOnClose(false) // Close removes it first, so that new clients fail fast
-	if err := os.Chmod(path, mode); err != nil {
-		ln.Close()
-		os.Remove(path)
-		return fail(err, "check listen.unixgram_mode")
-	}
 	l := &StreamListener{ln: ln, path: path, o: o, stats: o.Stats,
 		conns: map[*net.UnixConn]struct{}{}, accepting: make(chan struct{})}
 	for range max(1, o.Readers) {
