@@ -11,17 +11,13 @@ import (
 )
 
 // bindSocketFile binds a Unix socket file at path for the config key named
-// (listen.unixgram, listen.unix) and gives it mode: the path is prepared
+// (listen.unixgram, listen.unix), of network "unixgram" or "unix", and gives it mode: the path is prepared
 // (prepareSocketPath), listen binds, and on any failure nothing is left
 // behind and the error names the key, the path and the fix.
-func bindSocketFile[C io.Closer](key, path string, mode os.FileMode, listen func(*net.UnixAddr) (C, error)) (C, error) {
+func bindSocketFile[C io.Closer](key, network, path string, mode os.FileMode, listen func(*net.UnixAddr) (C, error)) (C, error) {
 	var none C
 	fail := func(err error, fix string) (C, error) {
 		return none, fmt.Errorf("%s %q: %w; %s", key, path, err, fix)
-	}
-	network := "unix"
-	if key == "listen.unixgram" {
-		network = "unixgram"
 	}
 	if err := prepareSocketPath(path, network); err != nil {
 		return fail(err, "stop it, remove it or choose another path (\"\" disables)")

@@ -15,7 +15,7 @@ import (
 // A Unix datagram socket never drops for want of room: a blocking sender
 // waits, a non-blocking one gets EAGAIN. Stats.KernelDrops stays 0.
 func ListenUnixgram(path string, mode os.FileMode, o Options) (*Listener, error) {
-	conn, err := bindSocketFile("listen.unixgram", path, mode, func(a *net.UnixAddr) (*net.UnixConn, error) {
+	conn, err := bindSocketFile("listen.unixgram", "unixgram", path, mode, func(a *net.UnixAddr) (*net.UnixConn, error) {
 		return net.ListenUnixgram("unixgram", a)
 	})
 	if err != nil {

@@ -39,7 +39,7 @@ type StreamListener struct {
 // directory is created, a stale socket replaced, a live one or a regular
 // file refused, the file removed on Close.
 func ListenUnix(path string, mode os.FileMode, o Options) (*StreamListener, error) {
-	ln, err := bindSocketFile("listen.unix", path, mode, func(a *net.UnixAddr) (*net.UnixListener, error) {
+	ln, err := bindSocketFile("listen.unix", "unix", path, mode, func(a *net.UnixAddr) (*net.UnixListener, error) {
 		return net.ListenUnix("unix", a)
 	})
 	if err != nil {
