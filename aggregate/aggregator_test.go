@@ -139,21 +139,6 @@ func TestFold_HistogramAndDistributionUnits(t *testing.T) {
 	assert.Equal(t, []float64{0.5}, got["req{}"].Values)
 }
 
-func quantile(values, counts []float64, q float64) float64 {
-	var total float64
-	for _, c := range counts {
-		total += c
-	}
-	rank, seen := q*total, 0.0
-	for i, c := range counts {
-		seen += c
-		if seen >= rank {
-			return values[i]
-		}
-	}
-	return values[len(values)-1]
-}
-
 func TestFold_TagsBecomeSortedDimensions(t *testing.T) {
 	h := newHarness(t, time.Minute, 0)
 	h.fold("req:1|c|#svc:api,env:prod", "req:1|c|#env:prod,svc:api", "req:1|c|#env:dev", "req:1|c")
