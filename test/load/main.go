@@ -122,6 +122,7 @@ func run(o options) (report, error) {
 	agent := exec.Command(o.agent, args...)
 	agent.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GOGC=" + os.Getenv("GOGC"), "GOMEMLIMIT=" + os.Getenv("GOMEMLIMIT"),
+		"GODEBUG=" + os.Getenv("GODEBUG"),
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDLOAD", "AWS_SECRET_ACCESS_KEY=load",
 		"AWS_ENDPOINT_URL_CLOUDWATCH=" + cw.URL(), "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
