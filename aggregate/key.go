@@ -18,7 +18,7 @@ var keySeed = maphash.MakeSeed()
 // first sample of a period (see Local.resolve).
 //
 // Two different series collide with probability ~n²/2^65: about 3e-8 for a
-// million live series.
+// million live series. It is never 0, rawIndex's empty mark.
 func rawKey(s *line.Sample) uint64 {
 	h := maphash.Bytes(keySeed, s.Name) ^ uint64(s.Type)*0x9e3779b97f4a7c15
 	for raw := s.Tags; len(raw) > 0; {
@@ -27,6 +27,9 @@ func rawKey(s *line.Sample) uint64 {
 		if len(t) > 0 {
 			h += mix(maphash.Bytes(keySeed, t))
 		}
+	}
+	if h == 0 {
+		return 1
 	}
 	return h
 }

@@ -29,10 +29,9 @@ type Local struct {
 	unpinLater, unpinDue []string
 	tags                 []tag  // scratch
 	key                  []byte // scratch
-	// spare is a closed table given back for reuse, and dists and sets the
-	// distributions and member sets its entries held, so that a steady
-	// state allocates nothing per period.
-	spare *table
+	gen                  uint32 // of the last table made (see table.entryOf)
+	// dists and sets are the distributions and member sets the last closed
+	// table's entries held, for the next period's entries to reuse.
 	dists []*distribution
 	sets  []map[uint64]struct{}
 }
@@ -43,7 +42,7 @@ func (a *Aggregator) NewFolder() *Local {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	l.op = a.curOp
-	l.cur = newTable(a.curStart)
+	l.cur = l.newTable(a.curStart)
 	a.locals = append(a.locals, l)
 	return l
 }
@@ -72,7 +71,7 @@ func (l *Local) FoldLocked(s *line.Sample) {
 		t = l.pastTable(s.Timestamp)
 	}
 	k := rawKey(s)
-	i, ok := t.index[k]
+	i, ok := t.lookup(k)
 	if !ok {
 		if i, ok = l.resolve(t, k, s); !ok {
 			return
@@ -98,23 +97,32 @@ func (l *Local) resolve(t *table, k uint64, s *line.Sample) (int32, bool) {
 			l.a.Drops.Add(sampleSeriesLimit, 1, s.Name)
 			return 0, false
 		}
+		e := l.newEntry(id)
+		e.raw = k
 		if id.typ == line.Gauge {
-			id.gauge = l.a.gauges.get(id, l.op, t.start)
+			e.gauge = l.a.gauges.get(id, l.op, t.start)
 		}
 		i = int32(len(t.entries))
-		t.entries = append(t.entries, l.newEntry(id))
+		t.entries = append(t.entries, e)
 		t.setEntryOf(id, i)
 	}
 	id.lastSeen = max(id.lastSeen, t.start)
-	t.index[k] = i
+	t.remember(k, i)
 	return i, true
+}
+
+// newTable is a table for the period starting at start, with the Local's
+// next generation.
+func (l *Local) newTable(start int64) *table {
+	l.gen++
+	return &table{start: start, gen: l.gen}
 }
 
 func (l *Local) pastTable(ts int64) *table {
 	start := ts - ts%int64(l.a.tick/time.Second)
 	t, ok := l.past[start]
 	if !ok {
-		t = newTable(start)
+		t = l.newTable(start)
 		t.past = true
 		l.past[start] = t
 	}
@@ -127,12 +135,7 @@ func (l *Local) swap(next int64, op *operatorDims) (cur *table, past map[int64]*
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cur, past = l.cur, l.past
-	if l.spare != nil {
-		l.cur, l.spare = l.spare, nil
-		l.cur.reset(next)
-	} else {
-		l.cur = newTable(next)
-	}
+	l.cur = l.newTable(next)
 	if len(past) > 0 {
 		l.past = map[int64]*table{}
 	}
@@ -145,9 +148,12 @@ func (l *Local) swap(next int64, op *operatorDims) (cur *table, past map[int64]*
 	return cur, past
 }
 
-// recycle gives a closed table back once its datums are built, and forgets
-// identities not seen for two periods (a cardinality burst must not pin
-// memory forever).
+// recycle takes the distributions and member sets of a closed table once its
+// datums are built, for the next period's entries, and forgets identities
+// not seen for two periods (a cardinality burst must not pin memory
+// forever). The table itself is dropped: keeping it for reuse would double a
+// reader's index and entries at 100k series, for allocations made once a
+// period, not once a line.
 func (l *Local) recycle(t *table, before int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -174,7 +180,6 @@ func (l *Local) recycle(t *table, before int64) {
 		}
 		e.dist, e.set = nil, nil
 	}
-	l.spare = t
 }
 
 // forget drops the identities that drop says to, and returns the names of

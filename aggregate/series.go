@@ -13,28 +13,28 @@ type identity struct {
 	name   string
 	dims   []Dimension
 	typ    line.Type
-	unit   uint8       // index in unitNames
-	pinned bool        // holds a unit pin (see unitPins)
-	hiRes  bool        // published every HighResPeriod (see highres.go)
-	rollup *Rollup     // the rollup rule for its name, if any
-	gauge  *gaugeState // gauges only: shared by every reader
+	unit   uint8   // index in unitNames
+	pinned bool    // holds a unit pin (see unitPins)
+	hiRes  bool    // published every HighResPeriod (see highres.go)
+	rollup *Rollup // the rollup rule for its name, if any
 
 	lastSeen int64 // start of the last period with a sample
 
-	// Where its entry is in its reader's open table (at, at's start): a
-	// field instead of a per-table map, a few MB fewer at 100k series.
-	// Tables are reused, so the start tells a stale position apart.
-	at      *table
-	atStart int64
+	// Where its entry is in its reader's open table (the table's generation
+	// and the position): a field instead of a per-table map, a few MB fewer
+	// at 100k series.
+	atGen   uint32
 	atEntry int32
 }
 
 // entry is one series within one period of one reader, stored by value.
 type entry struct {
-	id   *identity
-	st   stats
-	dist *distribution       // ms, h, d
-	set  map[uint64]struct{} // s: members by 64-bit hash
+	id    *identity
+	st    stats
+	dist  *distribution       // ms, h, d
+	set   map[uint64]struct{} // s: members by 64-bit hash
+	gauge *gaugeState         // g: shared by every reader
+	raw   uint64              // the raw key that made it (see rawIndex)
 }
 
 var memberSeed = maphash.MakeSeed()
@@ -48,7 +48,7 @@ func (e *entry) fold(smp *line.Sample, weight float64) {
 	case line.Gauge:
 		// Gauges are set, not sampled: the rate does not scale them.
 		for i, v := range smp.Values {
-			e.st.add(e.id.gauge.set(v, smp.Deltas[i]), 1)
+			e.st.add(e.gauge.set(v, smp.Deltas[i]), 1)
 		}
 	case line.Set:
 		if e.set == nil {

@@ -7,28 +7,28 @@ import (
 	"time"
 )
 
-// table holds one reader's series of one period, by value.
+// table holds one reader's series of one period, by value. A new one starts
+// each period: the closed one is dropped once rendered, so a reader holds
+// one period's table, not two (see Local.recycle).
 type table struct {
 	start   int64               // unix seconds
-	index   map[uint64]int32    // raw key -> entry
+	gen     uint32              // unique within its Local (see entryOf)
+	index   rawIndex            // raw key -> entry (see lookup)
 	byID    map[*identity]int32 // identity -> entry, for past tables only (see entryOf)
 	past    bool
 	entries []entry
 }
 
-func newTable(start int64) *table {
-	return &table{start: start, index: map[uint64]int32{}}
-}
-
 // entryOf finds id's entry in t. Raw forms of one series share the entry.
-// The open table keeps the position in the identity; a past table (|T),
+// The open table keeps the position in the identity, with the table's
+// generation (a pointer would keep dropped tables alive); a past table (|T),
 // which one identity may share with the open one, keeps a map.
 func (t *table) entryOf(id *identity) (int32, bool) {
 	if t.past {
 		i, ok := t.byID[id]
 		return i, ok
 	}
-	if id.at == t && id.atStart == t.start {
+	if id.atGen == t.gen {
 		return id.atEntry, true
 	}
 	return 0, false
@@ -42,15 +42,7 @@ func (t *table) setEntryOf(id *identity, i int32) {
 		t.byID[id] = i
 		return
 	}
-	id.at, id.atStart, id.atEntry = t, t.start, i
-}
-
-func (t *table) reset(start int64) {
-	t.start = start
-	clear(t.index)
-	clear(t.byID)
-	clear(t.entries)
-	t.entries = t.entries[:0]
+	id.atGen, id.atEntry = t.gen, i
 }
 
 // Close ends the open period and starts the one beginning at next. It returns
