@@ -167,3 +167,51 @@ func TestPercentiles_ZeroAndNegative(t *testing.T) {
 		assert.InEpsilon(t, truth, v.Percentile(q), BucketAccuracy+1e-12, "p%g", q*100)
 	}
 }
+
+// The first distinct values live in arrays, the rest in a map: repeats on
+// either side of that line, any order and merges across readers all come
+// out as one sorted point per value with its total weight.
+func TestDistribution_ExactAcrossItsArraysAndMap(t *testing.T) {
+	seqs := map[string][]float64{
+		"within the arrays":            {3, 1, 3, 2},
+		"repeats after the map starts": {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 1, 0, -1, 9, -1},
+		"150 distinct, descending, twice": func() (out []float64) {
+			for range 2 {
+				for i := MaxValues; i > 0; i-- {
+					out = append(out, float64(i)/4)
+				}
+			}
+			return out
+		}(),
+	}
+	for name, seq := range seqs {
+		t.Run(name, func(t *testing.T) {
+			want := map[float64]float64{}
+			var one, a, b distribution
+			for i, v := range seq {
+				want[v]++
+				one.add(v, 1)
+				if i%3 == 0 { // two readers' shares, merged
+					a.add(v, 1)
+				} else {
+					b.add(v, 1)
+				}
+			}
+			a.merge(&b)
+			for _, d := range []*distribution{&one, &a} {
+				ds := d.appendDatums(nil, Datum{}, &stats{})
+				require.Len(t, ds, 1)
+				require.Len(t, ds[0].Values, len(want))
+				assert.True(t, slices.IsSorted(ds[0].Values))
+				for i, v := range ds[0].Values {
+					assert.Equal(t, want[v], ds[0].Counts[i], "weight of %g", v)
+				}
+			}
+			one.reset()
+			one.add(42, 2)
+			ds := one.appendDatums(nil, Datum{}, &stats{})
+			assert.Equal(t, []float64{42}, ds[0].Values, "reset forgets every value")
+			assert.Equal(t, []float64{2}, ds[0].Counts)
+		})
+	}
+}

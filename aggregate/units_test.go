@@ -25,3 +25,11 @@ func TestUnits_AreTheSDKs(t *testing.T) {
 func TestIdentity_Size(t *testing.T) {
 	assert.LessOrEqual(t, unsafe.Sizeof(identity{}), uintptr(112))
 }
+
+// A distribution is allocated in the 128-byte size class, whose objects are
+// cache-line aligned: its check, count and first values are read with one
+// miss.
+func TestDistribution_Size(t *testing.T) {
+	size := unsafe.Sizeof(distribution{})
+	assert.True(t, size > 112 && size <= 128, "%d bytes", size)
+}
