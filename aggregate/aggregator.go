@@ -92,7 +92,7 @@ func New(o Options) *Aggregator {
 		curStart: o.Now().Truncate(tick).Unix(),
 		gauges:   gauges{m: map[string]*gaugeState{}},
 		rules:    compileRules(o.Rules),
-		pins:     unitPins{m: map[string]*unitPin{}},
+		pins:     unitPins{m: map[string]unitPin{}},
 		admitted: map[uint64]struct{}{},
 		TagFixes: drops.New(o.Log, "dropped or changed tags", tagReasons),
 		Drops:    drops.New(o.Log, "dropped samples", sampleReasons),

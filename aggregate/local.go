@@ -189,7 +189,7 @@ func (l *Local) forget(drop func(*identity) bool) (unpin []string) {
 		if drop(id) {
 			delete(l.ids, k)
 			if id.pinned {
-				unpin = append(unpin, id.name)
+				unpin = append(unpin, id.name())
 			}
 		}
 	}
@@ -226,10 +226,10 @@ func (l *Local) newEntry(id *identity) entry {
 // dimension are substrings of the key, so a series costs one string however
 // many tags it has.
 func (a *Aggregator) newIdentity(key string, nameLen, ntags int, typ line.Type, op []Dimension) *identity {
-	id := &identity{key: key, name: key[:nameLen], typ: typ}
-	id.unit, id.pinned = a.unitOf(id.name, typ)
-	id.rollup = a.rules.rollupFor(id.name)
-	id.hiRes = a.gather != nil && a.rules.highRes(id.name)
+	id := &identity{key: key, nameLen: uint16(nameLen), typ: typ}
+	id.unit, id.pinned = a.unitOf(id.name(), typ)
+	id.rollup = a.rules.rollupFor(id.name())
+	id.hiRes = a.gather != nil && a.rules.highRes(id.name())
 	id.dims = dimsOf(key, nameLen, ntags, op)
 	return id
 }
@@ -238,8 +238,8 @@ func (a *Aggregator) newIdentity(key string, nameLen, ntags int, typ line.Type, 
 // the operator's dimensions op instead of the ones id was made with.
 func (id *identity) withOperator(op []Dimension) *identity {
 	ntags := (strings.Count(id.key, "\x00") - 1) / 2
-	return &identity{key: id.key, name: id.name, typ: id.typ, unit: id.unit, rollup: id.rollup, hiRes: id.hiRes,
-		dims: dimsOf(id.key, len(id.name), ntags, op)}
+	return &identity{key: id.key, nameLen: id.nameLen, typ: id.typ, unit: id.unit, rollup: id.rollup, hiRes: id.hiRes,
+		dims: dimsOf(id.key, int(id.nameLen), ntags, op)}
 }
 
 // dimsOf is the dimensions of a series: the ntags tag dimensions in its key

@@ -36,7 +36,7 @@ func rollup(entries []entry) []entry {
 			if !ok {
 				j = len(out)
 				index[string(key)] = j
-				id := &identity{key: string(key), name: e.id.name, unit: e.id.unit, typ: e.id.typ, dims: slices.Clone(dims)}
+				id := &identity{key: string(key), nameLen: e.id.nameLen, unit: e.id.unit, typ: e.id.typ, dims: slices.Clone(dims)}
 				out = append(out, entry{id: id})
 			}
 			out[j].merge(e)
@@ -68,7 +68,7 @@ func project(buf, have []Dimension, set []string) []Dimension {
 // canonicalDatumKey is a series key over its final dimensions (operator
 // dimensions included), which is what CloudWatch tells series apart by.
 func canonicalDatumKey(b []byte, id *identity, dims []Dimension) []byte {
-	b = appendKeyHead(b, id.name, id.typ)
+	b = appendKeyHead(b, id.name(), id.typ)
 	for _, d := range dims {
 		b = appendKeyDim(b, d.Name, d.Value)
 	}

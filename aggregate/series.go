@@ -9,14 +9,14 @@ import (
 // identity is a series' name and dimensions, copied out of a line once and
 // reused by every period while the series lives.
 type identity struct {
-	key    string // canonical key
-	name   string
-	dims   []Dimension
-	typ    line.Type
-	unit   uint8   // index in unitNames
-	pinned bool    // holds a unit pin (see unitPins)
-	hiRes  bool    // published every HighResPeriod (see highres.go)
-	rollup *Rollup // the rollup rule for its name, if any
+	key     string // canonical key: the name comes first (see name)
+	dims    []Dimension
+	nameLen uint16
+	typ     line.Type
+	unit    uint8   // index in unitNames
+	pinned  bool    // holds a unit pin (see unitPins)
+	hiRes   bool    // published every HighResPeriod (see highres.go)
+	rollup  *Rollup // the rollup rule for its name, if any
 
 	lastSeen int64 // start of the last period with a sample
 
@@ -26,6 +26,10 @@ type identity struct {
 	atGen   uint32
 	atEntry int32
 }
+
+// name is the series' metric name, the head of its key: a field would cost
+// 16 bytes a series.
+func (id *identity) name() string { return id.key[:id.nameLen] }
 
 // entry is one series within one period of one reader, stored by value.
 type entry struct {
@@ -91,7 +95,7 @@ func (e *entry) merge(o *entry) {
 // wide as to need it, up to MaxChunks (see distribution.appendDatums).
 func (e *entry) appendDatums(out []Datum) []Datum {
 	id := e.id
-	d := Datum{Name: id.name, Dimensions: id.dims, Unit: unitNames[id.unit]}
+	d := Datum{Name: id.name(), Dimensions: id.dims, Unit: unitNames[id.unit]}
 	switch id.typ {
 	case line.Counter, line.Gauge:
 		d.Stats = e.st.set()

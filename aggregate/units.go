@@ -14,12 +14,12 @@ import (
 // counted as a unit_conflict, with a log line naming the metric.
 type unitPins struct {
 	mu sync.Mutex
-	m  map[string]*unitPin
+	m  map[string]unitPin // by value: 8 bytes a metric name, not an allocation
 }
 
 type unitPin struct {
-	unit string
-	refs int // identities holding the pin
+	unit uint8 // index in unitNames
+	refs int32 // identities holding the pin
 }
 
 var unitReasons = []string{"unit_conflict"}
@@ -54,26 +54,31 @@ func (a *Aggregator) unitOf(name string, t line.Type) (uint8, bool) {
 	}
 	a.pins.mu.Lock()
 	defer a.pins.mu.Unlock()
-	p := a.pins.m[name]
-	if p == nil {
-		p = &unitPin{unit: unit}
-		a.pins.m[name] = p
+	u := unitIndex(unit)
+	p, ok := a.pins.m[name]
+	if !ok {
+		p.unit = u
 	}
 	p.refs++
-	if p.unit != unit {
+	a.pins.m[name] = p
+	if p.unit != u {
 		a.UnitConflicts.Add(0, 1, []byte(name))
 	}
-	return unitIndex(p.unit), true
+	return p.unit, true
 }
 
 func (a *Aggregator) unpin(names []string) {
 	a.pins.mu.Lock()
 	defer a.pins.mu.Unlock()
 	for _, n := range names {
-		if p := a.pins.m[n]; p != nil {
-			if p.refs--; p.refs <= 0 {
-				delete(a.pins.m, n)
-			}
+		p, ok := a.pins.m[n]
+		switch {
+		case !ok:
+		case p.refs <= 1:
+			delete(a.pins.m, n)
+		default:
+			p.refs--
+			a.pins.m[n] = p
 		}
 	}
 }
