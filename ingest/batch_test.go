@@ -300,3 +300,15 @@ func TestNewFolder_OnePerReader(t *testing.T) {
 		})
 	}
 }
+
+// A reader's slots are mapped outside the Go heap and unmapped once: free
+// is safe to call again (an error path and the reader's exit may both).
+func TestBatch_SlotsOutsideTheHeapFreedOnce(t *testing.T) {
+	b, err := newBatch(false)
+	require.NoError(t, err)
+	require.Len(t, b.bufs, BatchSize*slot)
+	b.bufs[len(b.bufs)-1] = 1 // writable to the end
+	b.free()
+	assert.Nil(t, b.bufs)
+	b.free()
+}

@@ -55,6 +55,9 @@ func (l *Listener) start(o Options, withOOB bool) error {
 	for i := range rs {
 		var err error
 		if rs[i], err = newReader(l, l.socks[i%len(l.socks)], o, withOOB); err != nil {
+			for _, r := range rs[:i] {
+				r.b.free()
+			}
 			return err
 		}
 	}

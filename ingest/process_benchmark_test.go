@@ -102,7 +102,9 @@ func TestHotPath_NoAllocation(t *testing.T) {
 	lb.reset(*newBenchProcessor())
 	assert.Zero(t, testing.AllocsPerRun(100, func() { lb.add(copy(lb.free(), d)) }), "lineBuffer.add")
 
-	bt := newBatch(true)
+	bt, err := newBatch(true)
+	require.NoError(t, err)
+	defer bt.free()
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
 		for i := range BatchSize {
 			_, _, _, _ = bt.datagram(i)

@@ -27,7 +27,11 @@ func newReader(l *Listener, s *socket, o Options, withOOB bool) (*reader, error)
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{l: l, sock: s, rc: rc, b: newBatch(withOOB),
+	b, err := newBatch(withOOB)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{l: l, sock: s, rc: rc, b: b,
 		proc: processor{folder: o.folder(), stats: o.Stats, drops: o.Drops}}
 	r.recvOnce = func(fd uintptr) bool {
 		r.n, r.errno = r.b.recv(fd)
@@ -39,6 +43,7 @@ func newReader(l *Listener, s *socket, o Options, withOOB bool) (*reader, error)
 
 func (r *reader) run() {
 	defer r.l.wg.Done()
+	defer r.b.free()
 	var pause time.Duration
 	for {
 		// The read lock of a shared socket is held only while receiving:
