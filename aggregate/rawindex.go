@@ -12,9 +12,11 @@ package aggregate
 // A table's entry is made by the first raw form of its series that period;
 // other raw forms of the series (tags fixed up to the same dimensions: a
 // denied tag's values, a repeated tag) go to a Go map beside it.
+//
+// Every entry's own raw key has a slot, so the table's entries count the
+// slots in use.
 type rawIndex struct {
 	slots []uint64 // key>>32 << 32 | position+1; 0 is empty. A power of two long, or empty
-	n     int
 	alt   map[uint64]int32
 }
 
@@ -55,11 +57,10 @@ func (t *table) remember(k uint64, pos int32) {
 		x.alt[k] = pos
 		return
 	}
-	if (x.n+1)*8 > len(x.slots)*7 {
+	if len(t.entries)*8 > len(x.slots)*7 {
 		t.growIndex()
 	}
 	x.insert(k, pos)
-	x.n++
 }
 
 func (x *rawIndex) insert(k uint64, pos int32) {
