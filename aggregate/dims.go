@@ -115,9 +115,10 @@ func (r *rules) dimensions(name, raw []byte, op []Dimension, buf []tag, note fun
 	return buf
 }
 
-func reserved(op []Dimension, name []byte) bool {
-	for i := range op {
-		if op[i].Name == string(name) {
+// reserved reports whether one of dims (the operator's) is called name.
+func reserved[S ~string | ~[]byte](dims []Dimension, name S) bool {
+	for i := range dims {
+		if dims[i].Name == string(name) {
 			return true
 		}
 	}

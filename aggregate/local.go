@@ -263,7 +263,7 @@ func dimsOf(key string, nameLen, ntags int, op []Dimension) []Dimension {
 			n = len(rest)
 		}
 		d.Value, rest = rest[:n], rest[n:]
-		if len(dims) < room && !slices.ContainsFunc(op, func(o Dimension) bool { return o.Name == d.Name }) {
+		if len(dims) < room && !reserved(op, d.Name) {
 			dims = append(dims, d)
 		}
 	}

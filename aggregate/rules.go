@@ -157,7 +157,7 @@ func set(names []string) map[string]bool {
 func (r *rules) operator(meta []Dimension) []Dimension {
 	dims := slices.Clone(r.Static)
 	for _, m := range meta {
-		if !slices.ContainsFunc(dims, func(d Dimension) bool { return d.Name == m.Name }) {
+		if !reserved(dims, m.Name) {
 			dims = append(dims, m)
 		}
 	}
