@@ -100,7 +100,7 @@ func New(o Options) *Aggregator {
 			unitReasons),
 	}
 	if tick != o.Period {
-		a.gather = &gathering{periods: map[int64]*gathered{}}
+		a.gather = &gathering{periods: map[int64]*merged{}}
 	}
 	a.curOp = &operatorDims{dims: a.rules.operator(nil)}
 	a.nextOp = a.curOp

@@ -16,29 +16,17 @@ import (
 // gathering holds the standard-resolution series of the standard periods
 // not yet ended, merged from the ticks closed so far.
 type gathering struct {
-	periods map[int64]*gathered // by standard period start
+	periods map[int64]*merged // by standard period start
 }
 
-type gathered struct {
-	index   map[string]int // series key -> entries
-	entries []entry
-}
-
-// add merges e into the standard period starting at start. The merge copies:
-// e's table is recycled after the tick.
+// add merges e into the standard period starting at start.
 func (g *gathering) add(start int64, e *entry) {
 	p := g.periods[start]
 	if p == nil {
-		p = &gathered{index: map[string]int{}}
+		p = &merged{}
 		g.periods[start] = p
 	}
-	i, ok := p.index[e.id.key]
-	if !ok {
-		i = len(p.entries)
-		p.index[e.id.key] = i
-		p.entries = append(p.entries, entry{id: e.id})
-	}
-	p.entries[i].merge(e)
+	p.add(e)
 }
 
 // appendGathered renders the standard periods that have ended by nextStart

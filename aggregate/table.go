@@ -159,20 +159,35 @@ func mergeEntries(tables []*table) []entry {
 	case 1:
 		return nonEmpty[0].entries
 	}
-	byKey := map[string]int{}
-	var out []entry
+	var m merged
 	for _, t := range nonEmpty {
 		for i := range t.entries {
-			e := &t.entries[i]
-			if j, ok := byKey[e.id.key]; ok {
-				out[j].merge(e)
-				continue
-			}
-			byKey[e.id.key] = len(out)
-			out = append(out, *e)
+			m.add(&t.entries[i])
 		}
 	}
-	return out
+	return m.entries
+}
+
+// merged is entries of the same period from several tables or ticks, one per
+// series.
+type merged struct {
+	index   map[string]int // series key -> entries
+	entries []entry
+}
+
+// add merges a copy of e into its series' entry: e's table is recycled once
+// the period is rendered.
+func (m *merged) add(e *entry) {
+	if m.index == nil {
+		m.index = map[string]int{}
+	}
+	i, ok := m.index[e.id.key]
+	if !ok {
+		i = len(m.entries)
+		m.index[e.id.key] = i
+		m.entries = append(m.entries, entry{id: e.id})
+	}
+	m.entries[i].merge(e)
 }
 
 // resolution is 1 (high resolution) for periods under a minute.
