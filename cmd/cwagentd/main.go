@@ -29,8 +29,8 @@ func main() {
 	// nothing: what the collector chases is the flush's garbage (the SDK's
 	// encoding), once a period. Collecting at 25% growth (Go's default is
 	// 100%) cut peak RSS at 100k series from 128 to 113 MiB against 50%, for
-	// up to a tenth more CPU around a flush and none at 1k series
-	// (BENCHMARKS.md). GOGC still overrides.
+	// 5-12% more agent CPU over a 75 s run with two flushes and none
+	// measurable at 1k series (BENCHMARKS.md). GOGC still overrides.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(25)
 	}
