@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,11 +40,11 @@ func (r scriptRun) run(t *testing.T) []string {
 	bin := filepath.Join(dir, "bin")
 	require.NoError(t, os.Mkdir(bin, 0o755))
 	for _, name := range stubs {
-		if contains(r.missing, name) {
+		if slices.Contains(r.missing, name) {
 			continue
 		}
 		code := 0
-		if contains(r.failing, name) || (name == "getent" && !r.userOK) {
+		if slices.Contains(r.failing, name) || (name == "getent" && !r.userOK) {
 			code = 1
 			if name == "getent" {
 				code = 2 // getent: key not found
@@ -84,15 +85,6 @@ func (r scriptRun) run(t *testing.T) []string {
 	}
 	require.NoError(t, err)
 	return strings.Split(strings.TrimSuffix(string(calls), "\n"), "\n")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 const (

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cwagentd/cwagentd/config"
+	"github.com/cwagentd/cwagentd/internal/telemetry"
 	"github.com/cwagentd/cwagentd/packaging"
 )
 
@@ -48,8 +49,7 @@ func TestUnit_MatchesTheAgent(t *testing.T) {
 
 	stop, err := time.ParseDuration(u["TimeoutStopSec"])
 	require.NoError(t, err)
-	const lastPush = 2 * time.Second // the OTLP push after the final flush (cmd/cwagentd/run.go)
-	assert.Greater(t, stop, cfg.ShutdownTimeout+lastPush, "systemd must not kill the final flush")
+	assert.Greater(t, stop, cfg.ShutdownTimeout+telemetry.FinalPushTimeout, "systemd must not kill the final flush")
 
 	assert.Equal(t, "notify", u["Type"], "the agent sends READY=1 once bound")
 	assert.Contains(t, u["ExecReload"], "-HUP $MAINPID", "the agent reloads on SIGHUP")

@@ -17,9 +17,6 @@ import (
 // have (issue: 2.0 or lower; 0 is best, 10 is unsandboxed).
 const maxExposure = 2.0
 
-// needTool skips a test when a tool is missing, except in CI (env CI set),
-// where a missing tool must not pass silently.
-
 func TestSystemdAnalyzeVerify(t *testing.T) {
 	analyze := testenv.Tool(t, "systemd-analyze", "systemd")
 	// verify wants ExecStart= to be executable: render for a stand-in binary.

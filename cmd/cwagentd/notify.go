@@ -2,11 +2,9 @@ package main
 
 import (
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
-	"golang.org/x/sys/unix"
 )
 
 // notify tells systemd (Type=notify) about the agent's state: READY=1 once
@@ -16,16 +14,6 @@ func notify(log *slog.Logger, state string) {
 	if _, err := daemon.SdNotify(false, state); err != nil {
 		log.Warn("cannot notify systemd", "state", state, "error", err)
 	}
-}
-
-// monotonicUsec is CLOCK_MONOTONIC in microseconds, which systemd wants
-// with RELOADING=1.
-func monotonicUsec() string {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
-		return "0"
-	}
-	return strconv.FormatInt(ts.Nano()/1000, 10)
 }
 
 // stallGrace is how long past a period the aggregator may go without
@@ -50,7 +38,7 @@ func watchdog(log *slog.Logger, live func() error, done <-chan struct{}) {
 				log.Error("not live: no longer pinging the systemd watchdog, which will restart the agent", "error", err)
 				return
 			}
-			notify(log, "WATCHDOG=1")
+			notify(log, daemon.SdNotifyWatchdog)
 		case <-done:
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/spf13/pflag"
 
 	"github.com/cwagentd/cwagentd/aggregate"
@@ -25,12 +26,13 @@ type liveConfig struct {
 	tel   *telemetry.Telemetry
 }
 
-// reload re-reads the file and the environment with the start's flags. A
-// valid config is swapped in: its live keys apply at once, the others are
+// reload re-reads the file, with the environment and flags the process
+// started with (a process cannot see a changed environment: editing
+// /etc/default/cwagentd needs a restart). A valid config is swapped in: its live keys apply at once, the others are
 // logged as needing a restart. An invalid one changes nothing.
 func (l *liveConfig) reload() {
-	notify(l.log, "RELOADING=1\nMONOTONIC_USEC="+monotonicUsec())
-	defer notify(l.log, "READY=1")
+	notify(l.log, daemon.SdNotifyReloading+"\n"+daemon.SdNotifyMonotonicUsec())
+	defer notify(l.log, daemon.SdNotifyReady)
 	next, err := config.Load(l.flags, os.Environ())
 	if err != nil {
 		l.tel.Reloaded(false)

@@ -17,6 +17,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/coreos/go-systemd/v22/daemon"
 
 	"github.com/cwagentd/cwagentd/aggregate"
 	"github.com/cwagentd/cwagentd/config"
@@ -125,7 +126,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	go watchdog(log, live, stopWatchdog)
 	log.Info("cwagentd ready", "version", version, "listening", addrs, "admin", adminAddr, "output", cfg.Output,
 		"namespace", cfg.CloudWatch.Namespace, "period", cfg.Aggregation.Period, "jitter", cfg.Flush.Jitter)
-	notify(log, "READY=1\nSTATUS=listening on "+strings.Join(addrs, ", "))
+	notify(log, daemon.SdNotifyReady+"\nSTATUS=listening on "+strings.Join(addrs, ", "))
 
 	running := &liveConfig{cfg: cfg, flags: flags, log: log, level: level, agg: agg, fl: fl, tel: tel}
 	for waiting := true; waiting; {
@@ -142,7 +143,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(second, syscall.SIGTERM, os.Interrupt)
 	stopSignals()
 	shutdownTimeout := running.cfg.ShutdownTimeout
-	notify(log, "STOPPING=1")
+	notify(log, daemon.SdNotifyStopping)
 	if admin != nil {
 		admin.SetReady(false, "shutting down")
 	}
@@ -156,7 +157,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	<-flushed
 	fl.Discard(batches) // anything closed after a deadline that came first
 	summarize(log, &st, lineDrops, agg, fl, wire)
-	pushed, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	pushed, cancel := context.WithTimeout(context.Background(), telemetry.FinalPushTimeout)
 	defer cancel()
 	if err := tel.Shutdown(pushed); err != nil && tel.Pushing {
 		log.Warn("last OTLP push failed", "error", err)

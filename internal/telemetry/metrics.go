@@ -40,6 +40,11 @@ type Sources struct {
 	Spool       *spool.Spool  // nil without flush.spool_dir
 }
 
+// FinalPushTimeout bounds the last OTLP push at shutdown, after the final
+// flush: the service manager's stop timeout must cover shutdown_timeout
+// plus this.
+const FinalPushTimeout = 2 * time.Second
+
 // Telemetry holds the instruments and the registry /metrics serves.
 type Telemetry struct {
 	Registry *prometheus.Registry
@@ -83,11 +88,8 @@ func New(src Sources, version string, environ []string) (*Telemetry, error) {
 
 // ObserveCall records one PutMetricData call: flush.Options.ObserveCall.
 func (t *Telemetry) ObserveCall(outcome string, d time.Duration) {
-	opt, ok := t.outcomes[outcome]
-	if !ok {
-		opt = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", outcome)))
-	}
-	t.callSeconds.Record(context.Background(), d.Seconds(), opt)
+	// Every outcome is in the map (register fills it from flush.Outcomes).
+	t.callSeconds.Record(context.Background(), d.Seconds(), t.outcomes[outcome])
 }
 
 // Reloaded counts one SIGHUP reload by outcome.
@@ -146,8 +148,6 @@ func (t *Telemetry) register(m metric.Meter, src Sources, version string) error 
 		r.gauge("cwagentd.queue.bytes", "encoded bytes of the requests waiting (bounded by flush.max_pending_bytes)", func() float64 { return float64(f.QueueBytes()) })
 		r.gauge("cwagentd.inflight.requests", "PutMetricData calls under way", func() float64 { return float64(f.InFlight()) })
 		r.gauge("cwagentd.request.budget", "current client-side request budget, calls per second (AIMD; 0: none)", f.Budget)
-	}
-	if f := src.Flusher; f != nil {
 		r.counter("cwagentd.spool.written.datums", "datums written ahead to the spool", f.Spooled.Load)
 		r.counter("cwagentd.spool.replayed.datums", "datums replayed from the spool at start (left by an earlier run)", f.Replayed.Load)
 		r.counter("cwagentd.spool.kept.datums", "datums left in the spool at the shutdown deadline, for the next start", f.KeptInSpool.Load)

@@ -116,7 +116,7 @@ func TestE2E_DaemonNotifyReloadMetricsHealth(t *testing.T) {
 	// outranks the file.)
 	require.NoError(t, os.WriteFile(file, []byte("aggregation:\n  max_series: 3\nflush:\n  jitter: 1s\ncloudwatch:\n  namespace: Other\n"), 0o644))
 	require.NoError(t, a.cmd.Process.Signal(syscall.SIGHUP))
-	assert.Regexp(t, `^RELOADING=1\nMONOTONIC_USEC=\d+$`, nextNotify(t, msgs))
+	assert.Regexp(t, `^RELOADING=1\nMONOTONIC_USEC=\d+\n?$`, nextNotify(t, msgs))
 	assert.Equal(t, "READY=1", nextNotify(t, msgs))
 	eventually(t, "reload counted", func() bool { return metricValue(t, a.Admin, `cwagentd_reloads_total{outcome="success"}`) == 1 })
 	logs := a.stderr.String()
