@@ -127,6 +127,8 @@ func TestLists_HighResolutionJitter(t *testing.T) {
 	cfg, _, err := run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION=api.*", "CWAGENTD_AGGREGATION_HIGH_RESOLUTION_PERIOD=4s"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "2s", formatDuration(cfg.Flush.Jitter))
+	assert.Equal(t, "default: min(10s, aggregation.high_resolution_period/2)", cfg.Origin("flush.jitter"),
+		"config check names the period the default came from")
 	_, _, err = run(t, "", []string{"CWAGENTD_AGGREGATION_HIGH_RESOLUTION=api.*", "CWAGENTD_FLUSH_JITTER=10s"}, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "must be less than aggregation.high_resolution_period (10s); lower it, e.g. to 5s")

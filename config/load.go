@@ -65,12 +65,10 @@ func load(fs *pflag.FlagSet, environ []string, euid int) (*Config, error) {
 				problem = checkOperatorDims(cfg.Dimensions.Static, cfg.Dimensions.Metadata)
 			}
 			if s.name == "flush.jitter" && parsed["aggregation.period"] && parsed["aggregation.high_resolution_period"] {
-				name, period := "aggregation.period", cfg.Aggregation.Period
-				if len(cfg.Aggregation.HighResolution) > 0 {
-					name, period = "aggregation.high_resolution_period", cfg.Aggregation.HighResolutionPeriod
-				}
+				name, period := cfg.tick()
 				if sources[s.name].kind == SourceDefault {
 					cfg.Flush.Jitter = defaultJitter(period)
+					sources[s.name] = origin{SourceDefault, "min(10s, " + name + "/2)"}
 				} else {
 					problem = checkJitter(cfg.Flush.Jitter, name, period)
 				}
@@ -129,8 +127,6 @@ func layer(fs *pflag.FlagSet, env map[string]string, fv *fileValues, euid int) (
 			sources[s.name] = origin{SourceFile, fv.path}
 		case s.name == "listen.unixgram":
 			sources[s.name] = origin{SourceDefault, unixgramNote}
-		case s.name == "flush.jitter":
-			sources[s.name] = origin{SourceDefault, "min(10s, aggregation.period/2)"}
 		default:
 			sources[s.name] = origin{SourceDefault, ""}
 		}

@@ -1,6 +1,9 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // liveKeys can change on a reload (SIGHUP) without a restart; every other
 // key's new value waits for the next start.
@@ -48,15 +51,21 @@ func Apply(running, next *Config) *Config {
 	return &out
 }
 
+// tick is the period the aggregator's clock runs at, and its key: the
+// high-resolution one when aggregation.high_resolution names metrics.
+func (c *Config) tick() (key string, period time.Duration) {
+	if len(c.Aggregation.HighResolution) > 0 {
+		return "aggregation.high_resolution_period", c.Aggregation.HighResolutionPeriod
+	}
+	return "aggregation.period", c.Aggregation.Period
+}
+
 // CheckLive checks next's live keys against the running config's
 // restart-only ones, which stay in effect after a reload: "" if Apply may
 // proceed. flush.jitter must stay below the running period (the
 // high-resolution one when it runs with aggregation.high_resolution).
 func CheckLive(running, next *Config) string {
-	name, period := "aggregation.period", running.Aggregation.Period
-	if len(running.Aggregation.HighResolution) > 0 {
-		name, period = "aggregation.high_resolution_period", running.Aggregation.HighResolutionPeriod
-	}
+	name, period := running.tick()
 	if p := checkJitter(next.Flush.Jitter, name+" as running until a restart", period); p != "" {
 		return fmt.Sprintf("flush.jitter: %s %s", formatDuration(next.Flush.Jitter), p)
 	}
