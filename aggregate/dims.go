@@ -6,13 +6,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/cwagentd/cwagentd/ingest/line"
+	"github.com/cwagentd/cwagentd/internal/cwtext"
 )
 
 // CloudWatch's dimension limits.
 const (
-	MaxDimensions     = 30
-	MaxDimNameLen     = 255
-	MaxDimValueLen    = 1024
+	MaxDimensions     = cwtext.MaxDimensions
+	MaxDimNameLen     = cwtext.MaxDimNameLen
+	MaxDimValueLen    = cwtext.MaxDimValueLen
 	maxTagsConsidered = 256 // tags past this in one line are dropped as too_many
 )
 

@@ -125,13 +125,13 @@ func checkDimName(s string) string {
 	if strings.HasPrefix(s, ":") {
 		return "starts with ':'; " + rule
 	}
-	return withRule(cwtext.Problem(s, 255), rule)
+	return withRule(cwtext.Problem(s, cwtext.MaxDimNameLen), rule)
 }
 
 // checkDimValue is "" for a valid CloudWatch dimension value.
 func checkDimValue(s string) string {
 	const rule = "a dimension value is 1..1024 bytes of UTF-8 without control characters"
-	return withRule(cwtext.Problem(s, 1024), rule)
+	return withRule(cwtext.Problem(s, cwtext.MaxDimValueLen), rule)
 }
 
 // withRule follows a problem with the rule it breaks; "" stays "".
@@ -143,7 +143,7 @@ func withRule(problem, rule string) string {
 }
 
 func checkPattern(s string) string {
-	return withRule(cwtext.Problem(s, 1024), patternRule)
+	return withRule(cwtext.Problem(s, cwtext.MaxDimValueLen), patternRule)
 }
 
 func item(i int, what, problem string) string {
@@ -170,8 +170,8 @@ func parseStatic(text string) (any, string) {
 		}
 		seen[d.Name] = true
 	}
-	if len(list) > 30 {
-		return nil, fmt.Sprintf("has %d dimensions; CloudWatch takes at most 30 per datum", len(list))
+	if len(list) > cwtext.MaxDimensions {
+		return nil, fmt.Sprintf("has %d dimensions; CloudWatch takes at most %d per datum", len(list), cwtext.MaxDimensions)
 	}
 	return list, ""
 }
@@ -288,8 +288,8 @@ func parseRollups(text string) (any, string) {
 				return nil, item(i, "("+r.Metrics+")", fmt.Sprintf("lists the set %q twice (order does not matter); a series would count twice in it, keep one", set))
 			}
 			seen = append(seen, sorted)
-			if len(set) > 30 {
-				return nil, item(i, "("+r.Metrics+")", "has a set of more than 30 dimensions")
+			if len(set) > cwtext.MaxDimensions {
+				return nil, item(i, "("+r.Metrics+")", fmt.Sprintf("has a set of more than %d dimensions", cwtext.MaxDimensions))
 			}
 			for _, k := range set {
 				if p := checkDimName(k); p != "" {
@@ -304,8 +304,9 @@ func parseRollups(text string) (any, string) {
 // checkOperatorDims: static and metadata dimensions go on every datum, so
 // together they must leave CloudWatch's 30 a name each.
 func checkOperatorDims(static []Dimension, meta []string) string {
-	if n := len(static) + len(meta); n > 30 {
-		return fmt.Sprintf("adds %d dimensions to the %d of dimensions.static; CloudWatch takes at most 30 per datum, drop some", len(meta), len(static))
+	if n := len(static) + len(meta); n > cwtext.MaxDimensions {
+		return fmt.Sprintf("adds %d dimensions to the %d of dimensions.static; CloudWatch takes at most %d per datum, drop some",
+			len(meta), len(static), cwtext.MaxDimensions)
 	}
 	for _, m := range meta {
 		if slices.ContainsFunc(static, func(d Dimension) bool { return d.Name == m }) {

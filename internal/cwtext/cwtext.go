@@ -11,6 +11,14 @@ import (
 	"unicode/utf8"
 )
 
+// CloudWatch's limits on dimensions (the fake CloudWatch in test/ keeps its
+// own copy: it stands for the service, not for this agent).
+const (
+	MaxDimensions  = 30   // per datum
+	MaxDimNameLen  = 255  // bytes
+	MaxDimValueLen = 1024 // bytes
+)
+
 // Problem says why CloudWatch would refuse s as a string of at most max
 // bytes, as a phrase that follows the thing's name ("is empty", "has a
 // control character (U+0009) at byte 5"); "" when it takes it. Bytes are

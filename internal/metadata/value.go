@@ -7,13 +7,9 @@ import (
 	"github.com/cwagentd/cwagentd/internal/cwtext"
 )
 
-// maxValueBytes is CloudWatch's limit on a dimension value (1024; counted in
-// bytes here, which is never more lenient than characters).
-const maxValueBytes = 1024
-
 // checkValue says why CloudWatch would reject v as a dimension value.
 func checkValue(v string) error {
-	if p := cwtext.Problem(v, maxValueBytes); p != "" {
+	if p := cwtext.Problem(v, cwtext.MaxDimValueLen); p != "" {
 		return errors.New(p)
 	}
 	return nil
