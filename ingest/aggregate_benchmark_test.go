@@ -31,14 +31,14 @@ func BenchmarkParseAndFoldDatagrams(b *testing.B) {
 				}
 				datagrams = append(datagrams, []byte(sb.String()))
 				agg := aggregate.New(aggregate.Options{Period: time.Minute, GaugeTTL: time.Minute})
-				p := &processor{folder: agg.NewFolder(), stats: &Stats{}, drops: NewLineDrops(nil)}
+				p := newProcessor(agg.NewFolder(), &Stats{}, NewLineDrops(nil))
 				for _, d := range datagrams { // every series exists: the steady state
-					p.datagram(d, false)
+					p.lines(d, false)
 				}
 				b.ReportAllocs()
 				i := 0
 				for b.Loop() {
-					p.datagram(datagrams[i], false)
+					p.lines(datagrams[i], false)
 					if i++; i == len(datagrams) {
 						i = 0
 					}

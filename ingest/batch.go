@@ -13,7 +13,7 @@ import (
 // of address space, of which only the pages the kernel writes become
 // resident (a 1.4 KiB datagram touches one page of its slot). The slots are
 // mapped outside the Go heap: in it, the garbage collector would count all
-// 4 MiB as live and let the heap grow by half as much again (GOGC) before
+// 4 MiB as live and let the heap grow by GOGC percent of it more before
 // collecting.
 const BatchSize = 64
 
@@ -33,7 +33,7 @@ type batch struct {
 }
 
 const (
-	slot    = MaxDatagram + 1 // one more than read whole, to notice a longer one
+	slot    = MaxDatagram // a longer datagram comes back cut, with MSG_TRUNC
 	oobSlot = 64              // room for the SO_RXQ_OVFL cmsg (24 bytes on 64-bit)
 )
 
@@ -89,17 +89,20 @@ func (b *batch) recv(fd uintptr) (int, syscall.Errno) {
 	return int(n), 0
 }
 
-// datagram returns the i-th datagram of the last recv, whether the kernel
-// cut it short, and the socket's drop counter if the kernel sent it.
-func (b *batch) datagram(i int) (data []byte, truncated bool, drops uint32, ok bool) {
+// datagram returns the i-th datagram of the last recv and whether the
+// kernel cut it short.
+func (b *batch) datagram(i int) (data []byte, truncated bool) {
 	h := &b.hdrs[i]
-	n := int(h.len)
-	truncated = h.hdr.Flags&unix.MSG_TRUNC != 0 || n > MaxDatagram
-	data = b.bufs[i*slot : i*slot+min(n, slot)]
-	if b.oob != nil {
-		drops, ok = rxqOverflow(b.oob[i*oobSlot:(i+1)*oobSlot], int(h.hdr.Controllen))
+	return b.bufs[i*slot : i*slot+min(int(h.len), slot)], h.hdr.Flags&unix.MSG_TRUNC != 0
+}
+
+// drops returns the socket's drop counter that came with the i-th datagram
+// of the last recv, if the kernel sent it.
+func (b *batch) drops(i int) (uint32, bool) {
+	if b.oob == nil || i < 0 {
+		return 0, false
 	}
-	return data, truncated, drops, ok
+	return rxqOverflow(b.oob[i*oobSlot:(i+1)*oobSlot], int(b.hdrs[i].hdr.Controllen))
 }
 
 // rxqOverflow reads the SO_RXQ_OVFL control message: the socket's

@@ -19,9 +19,6 @@ type socket struct {
 	conn  datagramConn
 	stats *Stats
 	seen  atomic.Uint32 // the kernel's counter (uint32, wraps) as last seen
-	// received counts datagrams read from this socket (one add per batch),
-	// to see how SO_REUSEPORT spreads senders.
-	received atomic.Uint64
 }
 
 // enableDropCount asks for SO_RXQ_OVFL on a socket being set up.

@@ -53,6 +53,7 @@ func (b *lineBuffer) add(n int) {
 	if n <= 0 {
 		return
 	}
+	b.proc.stats.Datagrams.Add(1) // for a stream, its reads
 	start := b.filled
 	b.filled += n
 	if b.skipping {
@@ -69,7 +70,7 @@ func (b *lineBuffer) add(n int) {
 	if last < 0 {
 		if b.filled == MaxLine+1 {
 			b.proc.stats.Lines.Add(1)
-			b.proc.drops.Add(dropLineTooLong, 1, b.buf[:min(len(b.buf), 200)])
+			b.proc.drops.Add(dropLineTooLong, 1, b.buf)
 			b.filled, b.skipping = 0, true
 		}
 		return

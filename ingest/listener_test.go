@@ -41,7 +41,7 @@ type fixture struct {
 }
 
 func (f *fixture) opts() Options {
-	return Options{Folder: f.rec, Stats: f.stats, Drops: f.drops, ReadBuffer: 1 << 20}
+	return Options{NewFolder: func() Folder { return f.rec }, Stats: f.stats, Drops: f.drops, ReadBuffer: 1 << 20}
 }
 
 func newFixture() *fixture {

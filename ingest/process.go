@@ -14,8 +14,7 @@ const MaxDatagram = 64 << 10
 
 // Options are what every listener needs.
 type Options struct {
-	Folder Folder // used by every reader when NewFolder is nil
-	// NewFolder, when set, gives each reader goroutine its own Folder (the
+	// NewFolder gives each reader goroutine its own Folder (the
 	// aggregator's NewFolder: per-reader tables, no shared lock). Stream
 	// connections share Readers of them, round robin: a Folder per
 	// connection would outlive it.
@@ -29,14 +28,6 @@ type Options struct {
 	// (a goroutine per connection).
 	Readers int
 	Log     *slog.Logger
-}
-
-// folder returns a Folder for one more reader.
-func (o Options) folder() Folder {
-	if o.NewFolder != nil {
-		return o.NewFolder()
-	}
-	return o.Folder
 }
 
 // Folder takes parsed samples; the aggregator is one. Fold must not keep s or
@@ -86,16 +77,27 @@ func NewLineDrops(log *slog.Logger) *drops.Counter {
 }
 
 // processor parses datagrams for one reader goroutine; its Sample is reused
-// so that known series cost no allocation.
+// so that known series cost no allocation. The folder's lock and fold are
+// resolved once, when it is made.
 type processor struct {
-	folder Folder
-	stats  *Stats
-	drops  *drops.Counter
-	sample line.Sample
+	lock, unlock func()
+	fold         func(*line.Sample)
+	stats        *Stats
+	drops        *drops.Counter
+	sample       line.Sample
+}
+
+func newProcessor(f Folder, stats *Stats, drops *drops.Counter) processor {
+	p := processor{lock: func() {}, unlock: func() {}, fold: f.Fold, stats: stats, drops: drops}
+	if lf, ok := f.(LockedFolder); ok {
+		p.lock, p.unlock, p.fold = lf.Lock, lf.Unlock, lf.FoldLocked
+	}
+	return p
 }
 
 // LockedFolder is a Folder that lets a reader take its lock once for a whole
-// datagram (the aggregator's per-reader Local is one): twenty lines, one lock.
+// recvmmsg batch or stream read (the aggregator's per-reader Local is one):
+// a thousand lines, one lock.
 type LockedFolder interface {
 	Folder
 	Lock()
@@ -103,26 +105,20 @@ type LockedFolder interface {
 	FoldLocked(s *line.Sample)
 }
 
-// datagram folds every line of b. truncated says the kernel cut b short, so
-// its last line is incomplete and is dropped.
-func (p *processor) datagram(b []byte, truncated bool) {
-	p.stats.Datagrams.Add(1)
-	p.lines(b, truncated)
-}
-
-// lines folds every line of b, split at '\n'; truncated drops the last one.
+// lines folds every line of b, split at '\n', under the folder's lock;
+// truncated drops the last one.
 func (p *processor) lines(b []byte, truncated bool) {
-	if lf, ok := p.folder.(LockedFolder); ok {
-		lf.Lock()
-		defer lf.Unlock()
-		p.parseLines(b, truncated, lf.FoldLocked)
-		return
-	}
-	p.parseLines(b, truncated, p.folder.Fold)
+	p.lock()
+	n := p.parseLines(b, truncated)
+	p.unlock()
+	p.stats.Lines.Add(n)
 }
 
-func (p *processor) parseLines(b []byte, truncated bool, fold func(*line.Sample)) {
-	var lines uint64
+// parseLines folds every line of b for a caller that holds the folder's
+// lock, and returns how many non-empty lines b had: the caller counts them
+// once per batch. truncated says b was cut short, so its last line is
+// incomplete and is dropped.
+func (p *processor) parseLines(b []byte, truncated bool) (lines uint64) {
 	for b != nil {
 		var l []byte
 		l, b = line.Next(b)
@@ -140,12 +136,12 @@ func (p *processor) parseLines(b []byte, truncated bool, fold func(*line.Sample)
 		lines++
 		switch r := line.Parse(l, &p.sample); r {
 		case line.OK:
-			fold(&p.sample)
+			p.fold(&p.sample)
 		case line.Skipped:
 			p.stats.Skipped.Add(1)
 		default:
 			p.drops.Add(int(r), 1, l)
 		}
 	}
-	p.stats.Lines.Add(lines)
+	return lines
 }

@@ -5,6 +5,8 @@ import (
 	"net"
 	"syscall"
 	"time"
+
+	"github.com/cwagentd/cwagentd/ingest/line"
 )
 
 // reader is one goroutine reading a datagram socket in batches.
@@ -31,8 +33,7 @@ func newReader(l *Listener, s *socket, o Options, withOOB bool) (*reader, error)
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{l: l, sock: s, rc: rc, b: b,
-		proc: processor{folder: o.folder(), stats: o.Stats, drops: o.Drops}}
+	r := &reader{l: l, sock: s, rc: rc, b: b, proc: newProcessor(o.NewFolder(), o.Stats, o.Drops)}
 	r.recvOnce = func(fd uintptr) bool {
 		r.n, r.errno = r.b.recv(fd)
 		// Once Close has begun, never park: its deadline may be gone by then.
@@ -50,7 +51,7 @@ func (r *reader) run() {
 		// folding runs outside it, so the other readers receive meanwhile.
 		err := r.rc.Read(r.recvOnce)
 		if err == nil && r.errno == 0 {
-			r.fold(r.n)
+			r.fold(r.n, false)
 			pause = 0
 			continue
 		}
@@ -80,15 +81,31 @@ func errnoText(err error, errno syscall.Errno) string {
 	return errno.Error()
 }
 
-// fold hands the n datagrams of the last batch to the processor.
-func (r *reader) fold(n int) {
-	r.sock.received.Add(uint64(n))
-	for i := range n {
-		data, truncated, drops, ok := r.b.datagram(i)
-		if ok {
-			r.sock.sawDrops(drops)
+// fold hands the n datagrams of the last batch to the processor under one
+// lock, and counts them once; unread (the shutdown drain out of time)
+// counts their lines as dropped instead of parsing them.
+func (r *reader) fold(n int, unread bool) {
+	p := &r.proc
+	var lines uint64
+	if unread {
+		for i := range n {
+			data, _ := r.b.datagram(i)
+			lines += line.Count(data)
 		}
-		r.proc.datagram(data, truncated)
+		p.drops.Add(dropUnread, lines, nil)
+	} else {
+		p.lock()
+		for i := range n {
+			lines += p.parseLines(r.b.datagram(i))
+		}
+		p.unlock()
+	}
+	p.stats.Datagrams.Add(uint64(n))
+	p.stats.Lines.Add(lines)
+	// The kernel's drop counter only grows, and once non-zero it comes
+	// with every datagram: the last one's is the batch's news.
+	if drops, ok := r.b.drops(n - 1); ok {
+		r.sock.sawDrops(drops)
 	}
 }
 
@@ -110,20 +127,8 @@ func (r *reader) drain() {
 			}
 			// Arrivals are stopped (stopArrivals), so the queue is finite;
 			// past the budget its datagrams are counted, not parsed.
-			if time.Now().After(deadline) {
-				r.countUnread(n)
-				continue
-			}
-			r.fold(n)
+			r.fold(n, time.Now().After(deadline))
 		}
 	})
 }
 
-// countUnread counts the lines of the last batch as dropped unparsed.
-func (r *reader) countUnread(n int) {
-	r.sock.received.Add(uint64(n))
-	for i := range n {
-		data, _, _, _ := r.b.datagram(i)
-		r.proc.countUnread(data)
-	}
-}

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -28,14 +27,3 @@ func (s *socket) stopArrivals(isUnix bool) {
 	})
 }
 
-// countUnread drops a datagram the drain had no time to parse, counting its
-// lines (a cheap count of newlines, not a parse).
-func (p *processor) countUnread(b []byte) {
-	n := uint64(bytes.Count(b, []byte{'\n'}))
-	if len(b) > 0 && b[len(b)-1] != '\n' {
-		n++
-	}
-	p.stats.Datagrams.Add(1)
-	p.stats.Lines.Add(n)
-	p.drops.Add(dropUnread, n, nil)
-}

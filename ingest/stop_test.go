@@ -56,7 +56,7 @@ func TestClose_PastTheBudgetTheQueueIsCounted(t *testing.T) {
 	slow := &slowFolder{}
 	st := &Stats{}
 	d := NewLineDrops(nil)
-	l, err := ListenUDP("127.0.0.1:0", Options{Folder: slow, Stats: st, Drops: d, ReadBuffer: 8 << 20})
+	l, err := ListenUDP("127.0.0.1:0", Options{NewFolder: func() Folder { return slow }, Stats: st, Drops: d, ReadBuffer: 8 << 20})
 	require.NoError(t, err)
 	c, err := net.Dial("udp", l.Addr())
 	require.NoError(t, err)

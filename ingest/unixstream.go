@@ -49,7 +49,7 @@ func ListenUnix(path string, mode os.FileMode, o Options) (*StreamListener, erro
 	l := &StreamListener{ln: ln, path: path, o: o, stats: o.Stats,
 		conns: map[*net.UnixConn]struct{}{}, accepting: make(chan struct{})}
 	for range max(1, o.Readers) {
-		l.folders = append(l.folders, o.folder())
+		l.folders = append(l.folders, o.NewFolder())
 	}
 	go l.accept()
 	return l, nil
@@ -83,7 +83,7 @@ func (l *StreamListener) accept() {
 func (l *StreamListener) serve(c *net.UnixConn, f Folder) {
 	defer l.wg.Done()
 	lb := lineBuffers.Get().(*lineBuffer)
-	lb.reset(processor{folder: f, stats: l.stats, drops: l.o.Drops})
+	lb.reset(newProcessor(f, l.stats, l.o.Drops))
 	defer lb.release()
 	defer func() {
 		l.mu.Lock()

@@ -35,7 +35,7 @@ func TestStream_ManyClientsExactCounts(t *testing.T) {
 			f := newFixture()
 			cnt := newCounter()
 			o := f.opts()
-			o.Folder = cnt
+			o.NewFolder = func() Folder { return cnt }
 			l, dial := f.stream(t, o)
 			var wg sync.WaitGroup
 			for c := range clients {
@@ -59,6 +59,7 @@ func TestStream_ManyClientsExactCounts(t *testing.T) {
 			assert.Len(t, cnt.got, clients*perClient, "every line once")
 			assert.Equal(t, uint64(clients*perClient), f.stats.Lines.Load())
 			assert.Equal(t, uint64(clients), f.stats.Connections.Load())
+			assert.GreaterOrEqual(t, f.stats.Datagrams.Load(), uint64(clients), "a stream's reads count as its datagrams")
 			assert.Zero(t, f.drops.Total())
 			assert.NoFileExists(t, l.Addr())
 		})

@@ -206,3 +206,11 @@ func TestPrintableASCII8_AgreesWithTheByteLoop(t *testing.T) {
 		}
 	}
 }
+
+// Count counts what Next splits and a datagram's reader would parse: the
+// non-empty lines.
+func TestCount(t *testing.T) {
+	for in, want := range map[string]uint64{"": 0, "a": 1, "a\n": 1, "a\n\nb": 2, "\n\n": 0, "a\nb\nc\n": 3} {
+		assert.Equal(t, want, Count([]byte(in)), "%q", in)
+	}
+}

@@ -9,3 +9,15 @@ func Next(b []byte) (line, rest []byte) { return cut(b, '\n') }
 // rest, splitting at ','. rest is nil after the last tag; empty tags come
 // back empty, for the caller to skip.
 func NextTag(tags []byte) (tag, rest []byte) { return cut(tags, ',') }
+
+// Count is how many non-empty lines b has, as Next splits them: what a
+// datagram dropped unparsed counts as.
+func Count(b []byte) (n uint64) {
+	for b != nil {
+		var l []byte
+		if l, b = Next(b); len(l) > 0 {
+			n++
+		}
+	}
+	return n
+}

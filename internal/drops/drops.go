@@ -57,7 +57,11 @@ func (c *Counter) Add(reason int, n uint64, example []byte) {
 	if now < next || !c.nextLog.CompareAndSwap(next, now+int64(c.interval)) {
 		return
 	}
-	c.report(string(example))
+	cut := len(example) > maxExample
+	if cut {
+		example = example[:maxExample] // never copy a 64 KiB line to quote 200 bytes of it
+	}
+	c.report(string(example), cut)
 }
 
 // coarse is the time, updated every 100ms by one goroutine: reading the
@@ -105,9 +109,9 @@ func (c *Counter) Snapshot() map[string]uint64 {
 
 // Flush logs whatever was dropped since the last log line; call it at exit
 // so the last drops are never silent.
-func (c *Counter) Flush() { c.report("") }
+func (c *Counter) Flush() { c.report("", false) }
 
-func (c *Counter) report(example string) {
+func (c *Counter) report(example string, cut bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	attrs := make([]any, 0, 2*len(c.reasons)+2)
@@ -124,8 +128,8 @@ func (c *Counter) report(example string) {
 		return
 	}
 	if example != "" {
-		if len(example) > maxExample {
-			example = strings.ToValidUTF8(example[:maxExample], "") + "..."
+		if cut {
+			example = strings.ToValidUTF8(example, "") + "..."
 		}
 		attrs = append(attrs, "example", example)
 	}
