@@ -34,7 +34,7 @@ type batch struct {
 
 const (
 	slot    = MaxDatagram // a longer datagram comes back cut, with MSG_TRUNC
-	oobSlot = 64              // room for the SO_RXQ_OVFL cmsg (24 bytes on 64-bit)
+	oobSlot = 64          // room for the SO_RXQ_OVFL cmsg (24 bytes on 64-bit)
 )
 
 // newBatch allocates a reader's buffers; free gives them back. withOOB asks

@@ -131,4 +131,3 @@ func (r *reader) drain() {
 		}
 	})
 }
-

@@ -26,4 +26,3 @@ func (s *socket) stopArrivals(isUnix bool) {
 			&unix.SockFprog{Len: uint16(len(dropAll)), Filter: &dropAll[0]})
 	})
 }
-
