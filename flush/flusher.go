@@ -1,6 +1,7 @@
 package flush
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"math"
@@ -107,13 +108,13 @@ func New(pub Publisher, o Options) *Flusher {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	o.MaxDatums = cmpOr(o.MaxDatums, MaxDatums)
-	o.MaxBytes = cmpOr(o.MaxBytes, MaxBytes)
-	o.MaxConcurrency = cmpOr(o.MaxConcurrency, 1)
-	o.BackoffBase = cmpOr(o.BackoffBase, 100*time.Millisecond)
-	o.BackoffCap = cmpOr(o.BackoffCap, 10*time.Second)
-	o.RequestTimeout = cmpOr(o.RequestTimeout, 10*time.Second)
-	o.MaxAge = min(cmpOr(o.MaxAge, aggregate.MaxAge), aggregate.MaxAge)
+	o.MaxDatums = cmp.Or(o.MaxDatums, MaxDatums)
+	o.MaxBytes = cmp.Or(o.MaxBytes, MaxBytes)
+	o.MaxConcurrency = cmp.Or(o.MaxConcurrency, 1)
+	o.BackoffBase = cmp.Or(o.BackoffBase, 100*time.Millisecond)
+	o.BackoffCap = cmp.Or(o.BackoffCap, 10*time.Second)
+	o.RequestTimeout = cmp.Or(o.RequestTimeout, 10*time.Second)
+	o.MaxAge = min(cmp.Or(o.MaxAge, aggregate.MaxAge), aggregate.MaxAge)
 	if o.Rand == nil {
 		o.Rand = rand.Int64N
 	}
@@ -153,13 +154,6 @@ func (l *loop) applyLimits(now time.Time) {
 	f.opts.Jitter = nl.Jitter
 	f.opts.MaxRequestsPerSecond, f.opts.Burst = nl.MaxRequestsPerSecond, nl.Burst
 	l.budget = l.budget.resize(nl.MaxRequestsPerSecond, nl.Burst, now)
-}
-
-func cmpOr[T int | int64 | time.Duration](v, def T) T {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // DeliveredRequests is the number of calls CloudWatch accepted.
@@ -436,12 +430,7 @@ func (l *loop) handle(r result, now time.Time) {
 		l.budget.succeeded()
 		l.lastDelivered = now
 		l.done(q)
-	case retry, throttled:
-		if reason, bad := f.timestampProblem(q.req.Timestamp, now); bad {
-			f.Drops.Add(reason, n, []byte(r.err.Error()))
-			l.done(q)
-			return
-		}
+	case retry, throttled: // too old by its next turn: dispatch drops it
 		f.Retries.Add(int(o), 1, []byte(r.err.Error()))
 		q.attempt++
 		q.notBefore = now.Add(max(f.backoff(q.attempt), retryAfter(r.err)))
@@ -579,18 +568,7 @@ func (f *Flusher) Discard(in <-chan aggregate.Batch) {
 // for the next start (batches are packed and written now); what is not in
 // the spool is dropped, counted.
 func (l *loop) abandon(in <-chan aggregate.Batch) {
-	for in != nil {
-		select {
-		case b, ok := <-in:
-			if !ok {
-				in = nil
-				continue
-			}
-			l.accept(b)
-		default:
-			in = nil
-		}
-	}
+	intake(in, l.accept)
 	if l.f.opts.Spool != nil {
 		l.release(time.Now(), true)
 	}

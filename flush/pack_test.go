@@ -1,6 +1,7 @@
 package flush
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strings"
@@ -166,7 +167,7 @@ func TestFlusher_PacksWithinLimits(t *testing.T) {
 			t.Parallel()
 			srv, pub := newFake(t)
 			b := aggregate.Batch{Start: time.Now().Truncate(time.Minute), Resolution: 60, Datums: ds}
-			maxDatums, maxBytes := cmp(o.MaxDatums, MaxDatums), cmp(o.MaxBytes, MaxBytes)
+			maxDatums, maxBytes := cmp.Or(o.MaxDatums, MaxDatums), cmp.Or(o.MaxBytes, MaxBytes)
 			want := pack(o.Namespace, aggregate.Batch{Start: b.Start, Resolution: 60, Datums: clone(ds)}, maxDatums, maxBytes)
 			fl := deliver(t, pub, o, b)
 
@@ -178,7 +179,7 @@ func TestFlusher_PacksWithinLimits(t *testing.T) {
 				assert.LessOrEqual(t, r.RawBytes, maxBytes, "request %d", i)
 				assert.LessOrEqual(t, len(r.Datums), maxDatums, "request %d", i)
 			}
-			assertDatums(t, wires(o.Namespace, b), srv.Datums())
+			assertSameDatums(t, wires(o.Namespace, b), srv.Datums())
 			assert.Equal(t, uint64(len(ds)), fl.Delivered.Load())
 			t.Logf("%d datums in %d requests", len(ds), len(got))
 		})
@@ -196,13 +197,6 @@ func TestFlusher_PacksWithinLimits(t *testing.T) {
 	shrunk := fastOpts()
 	shrunk.MaxDatums, shrunk.MaxBytes = 300, 50_000
 	f("shrunk limits", append(clone(mixed[:20]), counters("c", 1000)...), shrunk)
-}
-
-func cmp(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 func TestSanitize(t *testing.T) {

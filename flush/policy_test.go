@@ -68,7 +68,9 @@ func TestRun_TenSecondsOfThrottling(t *testing.T) {
 		time.Sleep(8 * time.Second)
 		synctest.Wait()
 		assert.Positive(t, fl.QueueDepth()+fl.InFlight(), "requests waiting or in flight")
-		assert.Positive(t, fl.QueueBytes()+fl.InFlight())
+		if fl.QueueDepth() > 0 {
+			assert.Positive(t, fl.QueueBytes(), "waiting requests count their bytes")
+		}
 		assert.Less(t, fl.Budget(), 20.0, "the budget shrank")
 		<-done
 		assert.Zero(t, fl.QueueDepth())

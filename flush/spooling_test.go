@@ -60,7 +60,7 @@ func TestSpool_OutageThenRestartDeliversEverythingOnce(t *testing.T) {
 	up, pubUp := newFake(t)
 	sp2 := openSpool(t, dir)
 	second := deliver(t, pubUp, spoolOpts(sp2))
-	assertDatums(t, append(wires("StatsD", b1), wires("StatsD", b2)...), up.Datums(), "each datum once, exact")
+	assertSameDatums(t, append(wires("StatsD", b1), wires("StatsD", b2)...), up.Datums(), "each datum once, exact")
 	assert.Equal(t, uint64(2510), second.Replayed.Load())
 	assert.Equal(t, uint64(2510), second.Delivered.Load())
 	assert.Zero(t, second.Drops.Total())
@@ -85,7 +85,7 @@ func TestSpool_SpillsPastTheMemoryBound(t *testing.T) {
 		want = append(want, wires("StatsD", b)...)
 	}
 	fl := deliver(t, pub, o, bs...)
-	assertDatums(t, want, srv.Datums())
+	assertSameDatums(t, want, srv.Datums())
 	assert.Zero(t, fl.Drops.Total(), "no queue_full: spilled, not dropped")
 	assert.Zero(t, sp.Stats().Records)
 }
@@ -120,7 +120,7 @@ func TestSpool_WriteFailureKeepsTheDataInMemory(t *testing.T) {
 	srv, pub := newFake(t)
 	b := batch(time.Now().Truncate(time.Minute), counters("c", 2500))
 	fl := deliver(t, pub, spoolOpts(failingSpool{}), b)
-	assertDatums(t, wires("StatsD", b), srv.Datums())
+	assertSameDatums(t, wires("StatsD", b), srv.Datums())
 	assert.Equal(t, uint64(3), fl.SpoolErrors.Get(spoolWriteFailed), "one per request, counted and logged")
 	assert.Zero(t, fl.Drops.Total())
 }

@@ -46,7 +46,6 @@ func contents(t *testing.T, s *Spool) []string {
 	for _, e := range s.Pending() {
 		b, err := s.Read(e.ID)
 		require.NoError(t, err, "record %d", e.ID)
-		require.Equal(t, e.Size, len(b))
 		out = append(out, string(b))
 	}
 	return out

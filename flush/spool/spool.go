@@ -18,7 +18,6 @@ type ID uint64
 type Entry struct {
 	ID   ID
 	Time time.Time // the data's own timestamp, as given to Append
-	Size int       // of the record's bytes
 }
 
 // Spool is an open spool directory. Open one per directory; Close it on the
@@ -88,7 +87,7 @@ func (s *Spool) Pending() []Entry {
 	slices.SortFunc(es, compareEntries)
 	out := make([]Entry, len(es))
 	for i, e := range es {
-		out[i] = Entry{ID: e.id, Time: time.Unix(0, e.nanos), Size: int(e.size - frameHeadLen - dataPrefixLen)}
+		out[i] = Entry{ID: e.id, Time: time.Unix(0, e.nanos)}
 	}
 	return out
 }

@@ -158,13 +158,9 @@ func (t *Telemetry) register(m metric.Meter, src Sources, version string) error 
 		r.gauge("cwagentd.spool.records", "live records in the spool (undelivered requests)", stat(func(s spool.Stats) float64 { return float64(s.Records) }))
 		r.gauge("cwagentd.spool.bytes", "bytes of live records in the spool (bounded by flush.spool_max_bytes)", stat(func(s spool.Stats) float64 { return float64(s.Bytes) }))
 		r.gauge("cwagentd.spool.disk.bytes", "bytes of the spool's segment files, live or not", stat(func(s spool.Stats) float64 { return float64(s.DiskBytes) }))
-		for reason, read := range map[string]func(spool.Stats) uint64{
-			spool.ReasonFull:    func(s spool.Stats) uint64 { return s.DroppedFull },
-			spool.ReasonTooOld:  func(s spool.Stats) uint64 { return s.DroppedTooOld },
-			spool.ReasonCorrupt: func(s spool.Stats) uint64 { return s.Corrupt },
-		} {
+		for reason := range sp.Stats().Drops() {
 			r.counter("cwagentd.spool.dropped.records", "spool records dropped, by reason: full (flush.spool_max_bytes), too_old (flush.max_age), corrupt (torn or damaged ranges skipped at start)",
-				func() uint64 { return read(sp.Stats()) }, attribute.String("reason", reason))
+				func() uint64 { return sp.Stats().Drops()[reason] }, attribute.String("reason", reason))
 		}
 		r.counter("cwagentd.spool.tidy.failures", "removals, directory syncs and compactions of spool segments that failed: disk use may grow past its bound; check the spool directory's permissions and filesystem",
 			func() uint64 { return sp.Stats().TidyFailures })
