@@ -195,6 +195,7 @@ type loop struct {
 	budget   *budget
 	inflight map[*queued]bool
 	results  chan result
+	record   []byte // spool record scratch (writeAhead)
 
 	lastDelivered time.Time
 }
@@ -327,7 +328,7 @@ func (l *loop) release(now time.Time, draining bool) {
 		for _, r := range l.f.requests(w.batch, now) {
 			l.f.seq++
 			l.enqueue(&queued{req: r, seq: l.f.seq, family: &family{},
-				stored: l.f.writeAhead(r), hi: len(r.Datums)}) // written ahead before it can leave memory
+				stored: l.f.writeAhead(r, &l.record), hi: len(r.Datums)}) // written ahead before it can leave memory
 		}
 	}
 	clear(l.waiting[len(kept):])
@@ -538,13 +539,14 @@ func (f *Flusher) backoff(attempt int) time.Duration {
 // aggregator is never left blocked on a full channel.
 func (f *Flusher) Discard(in <-chan aggregate.Batch) {
 	var n, kept uint64
+	var record []byte
 	for b := range in {
 		if f.opts.Spool == nil {
 			n += uint64(len(b.Datums))
 			continue
 		}
 		for _, r := range f.requests(b, time.Now()) {
-			if f.writeAhead(r) != nil {
+			if f.writeAhead(r, &record) != nil {
 				kept += uint64(len(r.Datums))
 			} else {
 				n += uint64(len(r.Datums))

@@ -24,8 +24,9 @@ const recordVersion = 1
 // cannot make it allocate without limit.
 const maxRecordDatums = 1 << 20
 
-func encodeRequest(r *Request) []byte {
-	b := make([]byte, 0, r.size+64)
+// appendRequest appends r's record to b. The record is about a third of
+// r's CBOR size, so callers reuse b rather than size a new one per request.
+func appendRequest(b []byte, r *Request) []byte {
 	b = append(b, recordVersion)
 	b = appendString(b, r.Namespace)
 	b = binary.AppendVarint(b, r.Timestamp.UnixNano())

@@ -20,14 +20,14 @@ func TestRecord_RoundTripIsExact(t *testing.T) {
 			Values: []float64{1, 2}, Counts: []float64{1, 0.5}},
 	}}
 	r.size = r.computeSize()
-	got, err := decodeRequest(encodeRequest(r))
+	got, err := decodeRequest(appendRequest(nil, r))
 	require.NoError(t, err)
 	assert.Equal(t, r, got)
 }
 
 func TestRecord_MalformedIsAnErrorNeverAPanic(t *testing.T) {
 	r := &Request{Namespace: "StatsD", Timestamp: time.Unix(60, 0).UTC(), Resolution: 60, Datums: counters("c", 3)}
-	b := encodeRequest(r)
+	b := appendRequest(nil, r)
 	for i := range len(b) {
 		_, err := decodeRequest(b[:i])
 		assert.ErrorIs(t, err, errRecord, "truncated at %d", i)
@@ -39,12 +39,12 @@ func TestRecord_MalformedIsAnErrorNeverAPanic(t *testing.T) {
 }
 
 func FuzzDecodeRequest(f *testing.F) {
-	f.Add(encodeRequest(&Request{Namespace: "StatsD", Timestamp: time.Unix(60, 0), Resolution: 60, Datums: counters("c", 2)}))
+	f.Add(appendRequest(nil, &Request{Namespace: "StatsD", Timestamp: time.Unix(60, 0), Resolution: 60, Datums: counters("c", 2)}))
 	f.Add([]byte{1, 0, 0, 60, 255, 255, 255, 255, 15})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := decodeRequest(b)
 		if err == nil {
-			again, err := decodeRequest(encodeRequest(r))
+			again, err := decodeRequest(appendRequest(nil, r))
 			require.NoError(t, err)
 			assert.Equal(t, len(r.Datums), len(again.Datums))
 		}

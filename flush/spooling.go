@@ -26,12 +26,14 @@ type stored struct {
 
 // writeAhead appends a freshly packed request to the spool and returns its
 // record, or nil without a spool or when the write failed (counted and
-// logged: the request then lives in memory only).
-func (f *Flusher) writeAhead(r *Request) *stored {
+// logged: the request then lives in memory only). The record is encoded
+// into *scratch, which the caller keeps for the next (Append copies it).
+func (f *Flusher) writeAhead(r *Request, scratch *[]byte) *stored {
 	if f.opts.Spool == nil {
 		return nil
 	}
-	id, err := f.opts.Spool.Append(r.Timestamp, encodeRequest(r))
+	*scratch = appendRequest((*scratch)[:0], r)
+	id, err := f.opts.Spool.Append(r.Timestamp, *scratch)
 	if err != nil {
 		f.SpoolErrors.Add(spoolWriteFailed, 1, []byte(err.Error()))
 		return nil
