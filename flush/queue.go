@@ -17,18 +17,12 @@ type queued struct {
 	dispatched time.Time // when its current call started
 
 	stored  *stored // the spool record its datums come from; nil: memory only
-	lo, hi  int     // its datums' range within that record (halves of a split)
-	n       int     // its datums, also while spilled
+	lo, hi  int     // its datums' range within the packed request (and its spool record): halves of a split
 	spilled bool    // req.Datums dropped from memory: read back from the spool
 }
 
 // count is the number of datums q carries, in memory or spilled.
-func (q *queued) count() uint64 {
-	if q.spilled {
-		return uint64(q.n)
-	}
-	return uint64(len(q.req.Datums))
-}
+func (q *queued) count() uint64 { return uint64(q.hi - q.lo) }
 
 // family is what the requests split from one packed request share: how many
 // of their calls CloudWatch rejected as invalid. Bisecting isolates a bad
@@ -67,7 +61,7 @@ func (p *pending) push(q *queued) (dropped []*queued) {
 			j++
 		case old.stored != nil:
 			p.bytes -= int64(old.req.size)
-			old.n, old.spilled = len(old.req.Datums), true
+			old.spilled = true
 			old.req.Datums, old.req.size = nil, 0
 			j++
 		default:

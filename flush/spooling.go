@@ -76,7 +76,7 @@ func (l *loop) load(q *queued) bool {
 		err = errRecord
 	}
 	if err != nil {
-		l.f.Drops.Add(dropSpoolLost, uint64(q.n), []byte(err.Error()))
+		l.f.Drops.Add(dropSpoolLost, q.count(), []byte(err.Error()))
 		l.done(q)
 		return false
 	}
@@ -109,7 +109,7 @@ func (l *loop) replay() {
 		}
 		l.f.seq++
 		l.enqueue(&queued{req: r, seq: l.f.seq, family: &family{},
-			stored: &stored{id: rec.ID, parts: 1}, hi: n, n: n, spilled: true})
+			stored: &stored{id: rec.ID, parts: 1}, hi: n, spilled: true})
 		reqs++
 		datums += n
 	}

@@ -3,6 +3,7 @@ package flush
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,7 +75,9 @@ func TestSpool_SpillsPastTheMemoryBound(t *testing.T) {
 	srv, pub := newFake(t)
 	srv.FailNext(6, fakecw.InternalError())
 	sp := openSpool(t, t.TempDir())
+	reads := &readCounter{Spool: sp}
 	o := spoolOpts(sp)
+	o.Spool = reads
 	o.MaxPendingBytes = 1 // nothing fits: every waiting request is spilled
 	now := time.Now().Truncate(time.Minute)
 	var bs []aggregate.Batch
@@ -88,6 +91,18 @@ func TestSpool_SpillsPastTheMemoryBound(t *testing.T) {
 	assertSameDatums(t, want, srv.Datums())
 	assert.Zero(t, fl.Drops.Total(), "no queue_full: spilled, not dropped")
 	assert.Zero(t, sp.Stats().Records)
+	assert.Positive(t, reads.n.Load(), "spilled requests came back from disk")
+}
+
+// readCounter counts the records read back from a spool.
+type readCounter struct {
+	*spool.Spool
+	n atomic.Int64
+}
+
+func (r *readCounter) Read(id spool.ID) ([]byte, error) {
+	r.n.Add(1)
+	return r.Spool.Read(id)
 }
 
 // A datum CloudWatch rejects is bisected out; the record is acked only once
